@@ -1,0 +1,1 @@
+"""The Discord layer of WalkWell. Importing this package does not import discord.py."""

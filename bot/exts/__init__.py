@@ -1,0 +1,1 @@
+"""Cogs: one extension per feature."""

@@ -1,0 +1,1 @@
+"""The guide as validated data, and the answering engine. Never imports discord.py or bot."""

@@ -1,0 +1,1 @@
+"""Subscriptions, reminders, nudges and progression. Never imports discord.py or bot."""
