@@ -102,6 +102,13 @@ class Library(BaseModel):
     seek_care: str
     #: The short "not medical advice" note under every answer.
     disclaimer: str
+    #: Other short texts the bot shows (``messages.yaml``), by key: ``disclaimer``,
+    #: ``not_in_guide`` (on-topic but not covered; suggestions follow), ``not_in_guide_offtopic``.
+    messages: dict[str, str] = Field(default_factory=dict)
 
     def unit(self, unit_id: str) -> Unit:
         return self.units[unit_id]
+
+    def message(self, key: str) -> str:
+        """A text from ``messages.yaml``; KeyError when the content has no such message."""
+        return self.messages[key]
