@@ -230,6 +230,10 @@ def _load_unit(path: Path, rel: str) -> Unit:
     body = body.strip()
     if not body:
         raise ContentError(path, "empty body: the unit has no text after the front matter")
+    if normalise(body.split("\n", 1)[0].lstrip("#")) == normalise(title):
+        raise ContentError(
+            path, "the body repeats the title on its first line (it is shown already)"
+        )
     if len(body) > EMBED_DESCRIPTION_LIMIT:
         raise ContentError(
             path,

@@ -356,6 +356,8 @@ BREAKS = [
           "units/warmup.md", "only for FAQ"),
     # titles and bodies
     Break("empty body", _body("cadence", "\n  \n"), "units/cadence.md", "empty body"),
+    Break("body repeats the title", _body("footwear", "# Footwear\n\nFor back pain relief...\n"),
+          "units/footwear.md", "repeats the title"),
     Break("body over embed limit", _body("cadence", "Walk. " * 700), "units/cadence.md", "4096"),
     Break("title over embed limit", _front("cadence", _set("title", "C" * 257)),
           "units/cadence.md", "256"),
