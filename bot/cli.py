@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_lazy("knowledge.ask:main"))
 
     p = sub.add_parser("check", help="validate a content folder")
-    p.add_argument("dir", nargs="?", default=None, help="content folder (default: the built-in one)")
+    p.add_argument(
+        "dir", nargs="?", default=None, help="content folder (default: the built-in one)"
+    )
     p.set_defaults(handler=_lazy("knowledge.check:main"))
 
     p = sub.add_parser("sync", help="register the slash commands with Discord over REST")

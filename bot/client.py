@@ -1,0 +1,124 @@
+"""The WalkWell client: a ``commands.Bot`` with the intents, mentions policy and extensions it needs."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import pkgutil
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ext import commands
+
+from bot import exts
+from bot.errors import on_app_command_error
+from bot.render import UnitButton
+from bot.texts import Texts
+from knowledge.models import Library
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Set once, on the client: nothing the bot sends can ping @everyone, @here or a role, whatever
+#: a user typed. A reply may notify the one person it answers; user mentions stay possible for
+#: features that address their caller ("where: here" reminders).
+ALLOWED_MENTIONS = discord.AllowedMentions(
+    everyone=False, roles=False, users=True, replied_user=True
+)
+
+
+def make_intents() -> discord.Intents:
+    """No privileged intent: Discord sends a message's content to a bot it mentions, and in DMs.
+
+    - ``guilds``: the channels and the bot's own permissions (needed to post in a channel).
+    - ``guild_messages``: messages in servers, so mentions of the bot arrive.
+    - ``dm_messages``: direct messages to the bot.
+    ``members``, ``presences`` and ``message_content`` stay off; nothing else is subscribed.
+    """
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    return intents
+
+
+def extension_names() -> list[str]:
+    """Every module in ``bot/exts/`` (one per feature; a new feature is one new file there)."""
+    return sorted(
+        f"{exts.__name__}.{info.name}"
+        for info in pkgutil.iter_modules(exts.__path__)
+        if not info.name.startswith("_")
+    )
+
+
+def load_knowledge(library: Library | None = None) -> tuple[Library, Any]:
+    """The guide (unless given) and its answering engine. Blocking: call it off the event loop."""
+    if library is None:
+        library = importlib.import_module("knowledge.loader").default_library()
+    engine = importlib.import_module("knowledge.engine").Engine.load(library)
+    return library, engine
+
+
+class WalkWell(commands.Bot):
+    """The bot. ``library``, ``engine`` and ``texts`` are ready once ``setup_hook`` has run."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        library: Library | None = None,
+        engine: Any = None,
+        load_knowledge: bool = True,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=make_intents(),
+            allowed_mentions=ALLOWED_MENTIONS,
+            chunk_guilds_at_startup=False,
+            max_messages=None,
+        )
+        self.settings = settings
+        self._library = library
+        self._engine = engine
+        self._load_knowledge = load_knowledge
+        self.texts = Texts.from_library(library) if library is not None else Texts()
+        self.tree.error(on_app_command_error)
+
+    @property
+    def library(self) -> Library:
+        if self._library is None:
+            raise RuntimeError("the guide is not loaded (setup_hook has not run)")
+        return self._library
+
+    @property
+    def engine(self) -> Any:
+        if self._engine is None:
+            raise RuntimeError("the answering engine is not loaded (setup_hook has not run)")
+        return self._engine
+
+    async def setup_hook(self) -> None:
+        if self._load_knowledge and self._engine is None:
+            self._library, self._engine = await asyncio.to_thread(load_knowledge, self._library)
+            log.info("guide loaded: %d units", len(self.library.units))
+        if self._library is not None:
+            self.texts = Texts.from_library(self._library)
+        self.add_dynamic_items(UnitButton)
+        for name in extension_names():
+            await self.load_extension(name)
+        log.info("extensions loaded: %s", ", ".join(sorted(self.extensions)))
+
+    async def on_ready(self) -> None:
+        user = self.user
+        log.info(
+            "ready: logged in as %s (id %s), %d guilds",
+            user.name if user else "?",
+            user.id if user else "?",
+            len(self.guilds),
+        )
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: messages are handled by the cogs' listeners only."""

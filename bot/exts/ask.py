@@ -1,0 +1,86 @@
+"""``/ask``, and messages that mention the bot or reach it by DM: the guide answers them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import errors, render, sanitize
+from bot.client import WalkWell
+
+log = logging.getLogger(__name__)
+
+#: Longest question the /ask option accepts (Discord enforces it in the client; longer text
+#: from elsewhere is cut by :func:`bot.sanitize.question_text`).
+QUESTION_MAX_LENGTH = 1000
+
+
+class Ask(commands.Cog):
+    def __init__(self, bot: WalkWell) -> None:
+        self.bot = bot
+
+    async def build_reply(self, text: str, *, interaction: bool) -> render.Reply:
+        """The reply to one question. ``interaction``: misses are private and quote the question."""
+        library, texts = self.bot.library, self.bot.texts
+        question = sanitize.question_text(text)
+        if not question:
+            return render.Reply(content=texts("ask.empty"), ephemeral=interaction)
+        result: Any = await asyncio.to_thread(self.bot.engine.answer, question)
+        log.info("ask: kind=%s id=%s score=%.3f", result.kind, result.id, result.score)
+        if result.kind == "urgent":
+            # Privately where we can: symptoms are nobody else's business.
+            return render.seek_care_reply(library, texts, ephemeral=interaction)
+        unit = library.units.get(result.id) if result.kind == "answer" and result.id else None
+        if unit is not None:
+            return render.unit_reply(library, unit)
+        return render.not_found_reply(
+            library,
+            texts,
+            result.suggestions,
+            question=question if interaction else None,
+            ephemeral=interaction,
+        )
+
+    @app_commands.command(name="ask", description="Ask the walking guide a question")
+    @app_commands.describe(question="Your question, in your own words")
+    async def ask(
+        self,
+        interaction: discord.Interaction[Any],
+        question: app_commands.Range[str, 1, QUESTION_MAX_LENGTH],
+    ) -> None:
+        await render.respond(interaction, await self.build_reply(str(question), interaction=True))
+
+    def _addressed_to_me(self, message: discord.Message) -> bool:
+        me = self.bot.user
+        if me is None or message.author.bot or message.author.id == me.id:
+            return False
+        if message.guild is None:
+            return True
+        return any(user.id == me.id for user in message.mentions)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """A mention of the bot, or a DM, is answered like /ask, as a reply."""
+        if not self._addressed_to_me(message):
+            return
+        try:
+            reply = await self.build_reply(message.content, interaction=False)
+            await render.reply_to(message, reply)
+        except Exception as exc:
+            guild_id = message.guild.id if message.guild else None
+            error_id = errors.log_error(exc, "a message", message.author.id, guild_id)
+            try:
+                await message.reply(
+                    self.bot.texts("error", error_id=error_id), mention_author=False
+                )
+            except discord.HTTPException:
+                log.warning("error %s: could not tell the user", error_id)
+
+
+async def setup(bot: WalkWell) -> None:
+    await bot.add_cog(Ask(bot))

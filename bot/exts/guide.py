@@ -1,0 +1,86 @@
+"""``/guide topic``: open one section or FAQ answer; the topic autocompletes from memory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render, sanitize, textsplit
+from bot.client import WalkWell
+from knowledge.models import Library, Unit
+
+log = logging.getLogger(__name__)
+
+#: Discord shows at most 25 autocomplete choices.
+MAX_CHOICES = 25
+TOPIC_MAX_LENGTH = 100
+
+
+def _key(text: str) -> str:
+    return " ".join(text.casefold().replace("_", " ").replace("-", " ").split())
+
+
+def resolve_topic(library: Library, topic: str) -> Unit | None:
+    """The unit ``topic`` names exactly: its id (what autocomplete sends), title, question or alias."""
+    topic = topic.strip()
+    if topic in library.units:
+        return library.units[topic]
+    wanted = _key(topic)
+    if not wanted:
+        return None
+    for unit in library.units.values():
+        names = (unit.id, unit.title, unit.question or "", *unit.aliases)
+        if any(_key(name) == wanted for name in names):
+            return unit
+    return None
+
+
+class Guide(commands.Cog):
+    def __init__(self, bot: WalkWell) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="guide", description="Open a section of the guide or an FAQ answer")
+    @app_commands.describe(topic="Start typing: posture, footwear, cadence, or a question")
+    async def guide(
+        self,
+        interaction: discord.Interaction[Any],
+        topic: app_commands.Range[str, 1, TOPIC_MAX_LENGTH],
+    ) -> None:
+        library, texts = self.bot.library, self.bot.texts
+        unit = resolve_topic(library, str(topic))
+        if unit is not None:
+            await render.respond(interaction, render.unit_reply(library, unit))
+            return
+        suggestions = [u.id for u in self.bot.engine.topics(str(topic), limit=3)]
+        view = render.topic_view(library, suggestions)
+        lines = [texts("guide.unknown", topic=sanitize.echo(str(topic), 80))]
+        if view is not None:
+            lines.append(texts("guide.pick"))
+        await render.respond(
+            interaction, render.Reply(content="\n".join(lines), view=view, ephemeral=True)
+        )
+
+    @guide.autocomplete("topic")
+    async def topic_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            units = self.bot.engine.topics(current, limit=MAX_CHOICES)
+        except Exception:
+            log.exception("topic autocomplete failed for %r", current[:100])
+            return []
+        return [
+            app_commands.Choice(
+                name=textsplit.truncate(render.unit_heading(unit), textsplit.CHOICE_NAME_LIMIT),
+                value=unit.id,
+            )
+            for unit in units[:MAX_CHOICES]
+        ]
+
+
+async def setup(bot: WalkWell) -> None:
+    await bot.add_cog(Guide(bot))

@@ -1,0 +1,201 @@
+"""``walkwell run`` / ``sync`` / ``invite``: each takes the parsed arguments and returns an exit code.
+
+- A missing or malformed setting: one line on stderr naming the variable, exit code 2.
+- ``run`` stops cleanly on SIGTERM or SIGINT (the bot is closed, exit code 0).
+- ``sync`` registers the slash commands over REST alone (no gateway connection). The bot never
+  syncs by itself on start: registration is a deliberate act, and rate-limited by Discord.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import binascii
+import logging
+import signal
+import sys
+
+import aiohttp
+import discord
+import yarl
+
+from bot.client import WalkWell
+from bot.log import setup_logging
+from bot.settings import DiscordSettings, Settings, SettingsProblem, load_settings
+
+log = logging.getLogger(__name__)
+
+EXIT_SETTINGS = 2
+
+#: What the bot needs in a channel, and why; nothing more is asked for.
+PERMISSIONS: dict[str, str] = {
+    "view_channel": "see the channels it is mentioned in, and where reminders are posted",
+    "send_messages": "reply to mentions and post channel reminders",
+    "send_messages_in_threads": "reply when mentioned inside a thread",
+    "embed_links": "show answers as embeds in replies and reminders (not needed for slash commands)",
+    "attach_files": "post progress charts and exports outside an interaction reply",
+    "read_message_history": "reply to a message (Discord requires it for message references)",
+}
+SCOPES = ("bot", "applications.commands")
+
+
+def invite_permissions() -> discord.Permissions:
+    return discord.Permissions(**dict.fromkeys(PERMISSIONS, True))
+
+
+def _settings(*, require_token: bool) -> Settings | None:
+    try:
+        return load_settings(require_token=require_token)
+    except SettingsProblem as problem:
+        print(f"walkwell: {problem}", file=sys.stderr)
+        return None
+
+
+def configure_endpoints(settings: DiscordSettings) -> None:
+    """Point discord.py at the configured REST and gateway URLs (Discord, a proxy, a test server)."""
+    discord.http.Route.BASE = settings.api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+# --- run ------------------------------------------------------------------------------------
+
+
+def run_main(args: argparse.Namespace) -> int:
+    settings = _settings(require_token=True)
+    if settings is None:
+        return EXIT_SETTINGS
+    token = settings.discord.token_value()
+    setup_logging(settings.bot.log_level, secrets=[token])
+    configure_endpoints(settings.discord)
+    return asyncio.run(_run(settings, token))
+
+
+async def _run(settings: Settings, token: str) -> int:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def on_signal(sig: signal.Signals) -> None:
+        log.info("received %s: shutting down", sig.name)
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, on_signal, sig)
+
+    bot = WalkWell(settings)
+    async with bot:
+        running = asyncio.create_task(bot.start(token), name="walkwell-bot")
+        stopping = asyncio.create_task(stop.wait(), name="walkwell-stop")
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping.done():
+            await bot.close()
+            try:
+                await running
+            except Exception:
+                log.exception("error while shutting down")
+            log.info("stopped")
+            return 0
+        stopping.cancel()
+        error = running.exception()
+    if error is None:
+        log.info("stopped")
+        return 0
+    if isinstance(error, discord.LoginFailure):
+        log.error("login failed: Discord rejected the token in DISCORD_TOKEN")
+    else:
+        log.error("the bot stopped: %s", error, exc_info=error)
+    return 1
+
+
+# --- sync -----------------------------------------------------------------------------------
+
+
+def sync_main(args: argparse.Namespace) -> int:
+    settings = _settings(require_token=True)
+    if settings is None:
+        return EXIT_SETTINGS
+    token = settings.discord.token_value()
+    setup_logging("WARNING", secrets=[token])
+    configure_endpoints(settings.discord)
+    guild_id: int | None = getattr(args, "guild", None)
+    try:
+        names = asyncio.run(_sync(settings, token, guild_id))
+    except discord.LoginFailure:
+        print("walkwell: Discord rejected the token in DISCORD_TOKEN", file=sys.stderr)
+        return 1
+    except discord.HTTPException as exc:
+        print(f"walkwell: Discord refused the commands: {exc.status} {exc.text}", file=sys.stderr)
+        return 1
+    where = f"in guild {guild_id}" if guild_id else "globally"
+    listing = ", ".join(f"/{name}" for name in names)
+    print(f"registered {len(names)} commands {where}: {listing}")
+    return 0
+
+
+async def _sync(settings: Settings, token: str, guild_id: int | None) -> list[str]:
+    """Log in over HTTP (no gateway), load the extensions, and register their commands."""
+    bot = WalkWell(settings, load_knowledge=False)
+    async with bot:
+        await bot.login(token)  # REST only: users/@me, applications/@me, then setup_hook
+        if guild_id is None:
+            synced = await bot.tree.sync()
+        else:
+            guild = discord.Object(id=guild_id)
+            bot.tree.copy_global_to(guild=guild)
+            synced = await bot.tree.sync(guild=guild)
+    return [command.name for command in synced]
+
+
+# --- invite ---------------------------------------------------------------------------------
+
+
+def application_id_from_token(token: str) -> int | None:
+    """A bot token's first segment is its user id in base64; for bots that is the application id."""
+    first = token.split(".", 1)[0]
+    try:
+        decoded = base64.b64decode(first + "=" * (-len(first) % 4), validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return int(decoded) if decoded.isdigit() and len(decoded) >= 15 else None
+
+
+async def _fetch_application_id(token: str) -> int:
+    http = discord.http.HTTPClient(asyncio.get_running_loop())
+    try:
+        await http.static_login(token)
+        info = await http.application_info()
+        return int(info["id"])
+    finally:
+        await http.close()
+
+
+def invite_main(args: argparse.Namespace) -> int:
+    settings = _settings(require_token=False)
+    if settings is None:
+        return EXIT_SETTINGS
+    token = settings.discord.token.get_secret_value() if settings.discord.token else None
+    app_id = settings.discord.application_id or (
+        application_id_from_token(token) if token else None
+    )
+    if app_id is None and token:
+        setup_logging("WARNING", secrets=[token])
+        configure_endpoints(settings.discord)
+        try:
+            app_id = asyncio.run(_fetch_application_id(token))
+        except (discord.DiscordException, aiohttp.ClientError, OSError) as exc:
+            reason = type(exc).__name__
+            print(
+                f"walkwell: could not ask Discord for the application id ({reason})",
+                file=sys.stderr,
+            )
+            return 1
+    if app_id is None:
+        print(
+            "walkwell: DISCORD_APPLICATION_ID is not set (nor DISCORD_TOKEN to derive it from)",
+            file=sys.stderr,
+        )
+        return EXIT_SETTINGS
+    print(discord.utils.oauth_url(app_id, permissions=invite_permissions(), scopes=SCOPES))
+    for name, why in PERMISSIONS.items():
+        print(f"  {name.replace('_', ' ')}: {why}", file=sys.stderr)
+    return 0

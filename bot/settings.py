@@ -1,0 +1,159 @@
+"""Settings from the environment or a ``.env`` file in the working directory, one class per section.
+
+``load_settings()`` validates every section at once and turns any problem into one
+:class:`SettingsProblem` whose message is a single line naming the variable (never its value:
+the variable may be the token). The runners print that line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as PydanticSettingsError
+
+DEFAULT_API_BASE = "https://discord.com/api/v10"
+DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
+
+
+class SettingsProblem(Exception):
+    """A missing or malformed setting; ``str(problem)`` is one line that names the variable."""
+
+
+def _check_url(value: str, schemes: tuple[str, ...], example: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ValueError(f"must be a {'/'.join(schemes)} URL such as {example}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ValueError(f"has a bad port; expected a URL such as {example}") from None
+    return value
+
+
+class DiscordSettings(BaseSettings):
+    """How to reach Discord, and as whom."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DISCORD_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    #: The bot token. Required by ``walkwell run`` and ``walkwell sync``; never logged or printed.
+    token: SecretStr | None = None
+    #: REST base URL: Discord's, a rate-limit proxy, or a local test server.
+    api_base: str = DEFAULT_API_BASE
+    #: Gateway URL: Discord's, a gateway proxy, or a local test server.
+    gateway_url: str = DEFAULT_GATEWAY_URL
+    #: The application id; optional (derived from the token or asked from Discord otherwise).
+    application_id: int | None = Field(default=None, gt=0)
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _token_shape(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            if any(ch.isspace() for ch in value) or not value.isprintable():
+                raise ValueError("must be one word (no spaces or control characters)")
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _api_base_url(cls, value: str) -> str:
+        return _check_url(value, ("https", "http"), DEFAULT_API_BASE).rstrip("/")
+
+    @field_validator("gateway_url")
+    @classmethod
+    def _gateway_url(cls, value: str) -> str:
+        return _check_url(value, ("wss", "ws"), DEFAULT_GATEWAY_URL)
+
+    def token_value(self) -> str:
+        if self.token is None:
+            raise SettingsProblem("DISCORD_TOKEN is not set: put the bot token in it (or in .env)")
+        return self.token.get_secret_value()
+
+
+class BotSettings(BaseSettings):
+    """The bot process itself."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WALKWELL_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    #: Logging level name for the process (DEBUG, INFO, WARNING, ERROR).
+    log_level: str = "INFO"
+    #: Where the running bot writes its heartbeat for ``walkwell health``.
+    health_file: str = "data/health.json"
+
+    @field_validator("log_level")
+    @classmethod
+    def _level_name(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return value
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+@dataclass(frozen=True)
+class Settings:
+    discord: DiscordSettings
+    bot: BotSettings
+    #: ``schedules.settings.DatabaseSettings`` once the reminders engine provides it, else None.
+    database: BaseSettings | None = None
+
+
+def _env_name(cls: type[BaseSettings], loc: tuple[int | str, ...]) -> str:
+    if not loc:
+        return cls.__name__
+    name = str(loc[0])
+    field = cls.model_fields.get(name)
+    if field is not None:
+        alias = field.validation_alias or field.alias
+        if isinstance(alias, str):
+            return alias.upper()
+    prefix = str(cls.model_config.get("env_prefix") or "")
+    return f"{prefix}{name}".upper()
+
+
+def _build(cls: type[S]) -> S:
+    try:
+        return cls()
+    except ValidationError as exc:
+        err = exc.errors(include_url=False, include_input=False)[0]
+        var = _env_name(cls, tuple(err["loc"]))
+        reason = str(err["msg"]).removeprefix("Value error, ")
+        raise SettingsProblem(f"{var} is malformed: {reason}") from None
+    except PydanticSettingsError as exc:
+        raise SettingsProblem(str(exc).splitlines()[0]) from None
+
+
+def _database_settings_class() -> type[BaseSettings] | None:
+    """The reminders engine owns the database settings; the bot reuses its class when present."""
+    try:
+        module = importlib.import_module("schedules.settings")
+    except ModuleNotFoundError as exc:
+        if exc.name in ("schedules.settings", "schedules"):
+            return None
+        raise
+    cls = getattr(module, "DatabaseSettings", None)
+    return cls if isinstance(cls, type) and issubclass(cls, BaseSettings) else None
+
+
+def load_settings(*, require_token: bool = False) -> Settings:
+    """Every section, validated. Raises :class:`SettingsProblem` (one line) on the first problem."""
+    discord = _build(DiscordSettings)
+    if require_token:
+        discord.token_value()
+    bot = _build(BotSettings)
+    db_cls = _database_settings_class()
+    database = _build(db_cls) if db_cls is not None else None
+    return Settings(discord=discord, bot=bot, database=database)

@@ -1,0 +1,86 @@
+"""Every sentence the bot says that is not a unit of the guide, in one table.
+
+The content folder may override any of them (``Library.messages``, edited by the same people who
+edit the guide); these defaults keep the bot whole when a key is missing. Placeholders use
+``str.format`` names; an unknown placeholder is left as written instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from knowledge.models import Library
+
+DEFAULTS: dict[str, str] = {
+    # /ask, mentions and DMs
+    "ask.not_found.title": "Not in the guide",
+    "ask.not_found": (
+        "The guide does not cover that. It is about walking for back pain: posture, footwear, "
+        "warming up, technique, step length, cadence, arm swing and walking uphill."
+    ),
+    "ask.not_found.quote": "You asked: {question}",
+    "ask.suggestions": "These parts of the guide may help:",
+    "ask.empty": (
+        "Ask me anything about walking for back pain, for example: how long should my steps be? "
+        "You can also use /guide, /faq, /checklist and /cadence."
+    ),
+    "ask.seek_care.title": "Please get medical help",
+    # /guide and topic buttons
+    "guide.unknown": "There is no topic called “{topic}” in the guide.",
+    "guide.pick": "Pick a topic from the list as you type, or open one of these:",
+    "unit.gone": "That topic is no longer in the guide. Try /guide to see what is.",
+    # /faq
+    "faq.title": "Frequently asked questions",
+    "faq.intro": "Tap a question to read its answer.",
+    # /checklist
+    "checklist.title": "Before you walk",
+    "checklist.intro": "Tick each item as you get ready.",
+    "checklist.progress": "{done} of {total} ready",
+    "checklist.ready": "All done: you are ready to walk. Start gently and listen to your body.",
+    "checklist.expired": "This checklist has expired. Start a new one with /checklist.",
+    # /cadence
+    "cadence.title": "Cadence: steps per minute",
+    "cadence.targets": (
+        "The guide's targets: start at {start_low}–{start_high} steps per minute, "
+        "then build up to {goal} or more."
+    ),
+    "cadence.week": (
+        "You walk at about {current} steps per minute. This week's target: **{target}** "
+        "steps per minute."
+    ),
+    "cadence.at_goal": (
+        "You walk at about {current} steps per minute: you are at the guide's target of "
+        "{goal} or more. Keep it there."
+    ),
+    "cadence.bad_current": (
+        "`current` must be a whole number of steps per minute from {low} to {high}."
+    ),
+    # errors
+    "error": "Sorry, something went wrong on our side. Error id: `{error_id}`.",
+    "error.bad_input": "That value is not valid here: check the command's options and try again.",
+}
+
+
+class _KeepMissing(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+class Texts:
+    """The bot's sentences: the content's ``messages`` over :data:`DEFAULTS`."""
+
+    def __init__(self, overrides: Mapping[str, str] | None = None) -> None:
+        self._table = {**DEFAULTS, **(overrides or {})}
+
+    @classmethod
+    def from_library(cls, library: Library) -> Texts:
+        overrides = getattr(library, "messages", None)
+        return cls(overrides if isinstance(overrides, Mapping) else None)
+
+    def __call__(self, key: str, **values: Any) -> str:
+        template = self._table[key]
+        try:
+            return template.format_map(_KeepMissing(values))
+        except (ValueError, IndexError):  # a stray brace in edited content: show it as written
+            return template
