@@ -68,7 +68,7 @@ async def on_app_command_error(
     """``CommandTree.on_error``: bad input gets a plain private note, anything else an error id."""
     if isinstance(error, app_commands.TransformerError):
         try:
-            await send_private(interaction, _texts(interaction)("error.bad_input"))
+            await send_private(interaction, _texts(interaction)("error_bad_input"))
         except discord.HTTPException:
             log.warning("could not answer a bad-input interaction")
         return

@@ -118,7 +118,7 @@ class UnitButton(
             bot = cast("WalkWell", interaction.client)
             unit = bot.library.units.get(self.unit_id)
             if unit is None:
-                await errors.send_private(interaction, bot.texts("unit.gone"))
+                await errors.send_private(interaction, bot.texts("unit_gone"))
                 return
             await respond(interaction, unit_reply(bot.library, unit, ephemeral=True))
         except Exception as exc:
@@ -155,7 +155,7 @@ def unit_reply(library: Library, unit: Unit, *, ephemeral: bool = False) -> Repl
 def seek_care_reply(library: Library, texts: Texts, *, ephemeral: bool = False) -> Reply:
     """The seek-care message alone: no tips, no related topics, no buttons."""
     embed = discord.Embed(
-        title=texts("ask.seek_care.title"), description=library.seek_care, colour=URGENT_COLOUR
+        title=texts("seek_care_title"), description=library.seek_care, colour=URGENT_COLOUR
     )
     return Reply(embed=fit_embed(embed), ephemeral=ephemeral)
 
@@ -169,14 +169,12 @@ def not_found_reply(
     ephemeral: bool = True,
 ) -> Reply:
     """An honest "the guide does not cover this", with buttons for close units if any."""
-    parts = [texts("ask.not_found")]
-    if question:
-        parts.insert(0, texts("ask.not_found.quote", question=sanitize.echo(question)))
     view = topic_view(library, suggestions)
-    if view is not None:
-        parts.append(texts("ask.suggestions"))
+    parts = [texts("not_in_guide" if view is not None else "not_in_guide_offtopic")]
+    if question:
+        parts.insert(0, texts("you_asked", question=sanitize.echo(question)))
     embed = discord.Embed(
-        title=texts("ask.not_found.title"), description="\n\n".join(parts), colour=INFO_COLOUR
+        title=texts("not_in_guide_title"), description="\n\n".join(parts), colour=INFO_COLOUR
     )
     return Reply(embed=fit_embed(embed), view=view, ephemeral=ephemeral)
 

@@ -20,6 +20,7 @@ import aiohttp
 import discord
 import yarl
 
+from bot import treecheck
 from bot.client import WalkWell
 from bot.log import setup_logging
 from bot.settings import DiscordSettings, Settings, SettingsProblem, load_settings
@@ -110,6 +111,12 @@ async def _run(settings: Settings, token: str) -> int:
 # --- sync -----------------------------------------------------------------------------------
 
 
+class InvalidCommands(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
 def sync_main(args: argparse.Namespace) -> int:
     settings = _settings(require_token=True)
     if settings is None:
@@ -120,6 +127,10 @@ def sync_main(args: argparse.Namespace) -> int:
     guild_id: int | None = getattr(args, "guild", None)
     try:
         names = asyncio.run(_sync(settings, token, guild_id))
+    except InvalidCommands as exc:
+        for problem in exc.problems:
+            print(f"walkwell: {problem}", file=sys.stderr)
+        return 1
     except discord.LoginFailure:
         print("walkwell: Discord rejected the token in DISCORD_TOKEN", file=sys.stderr)
         return 1
@@ -137,12 +148,13 @@ async def _sync(settings: Settings, token: str, guild_id: int | None) -> list[st
     bot = WalkWell(settings, load_knowledge=False)
     async with bot:
         await bot.login(token)  # REST only: users/@me, applications/@me, then setup_hook
-        if guild_id is None:
-            synced = await bot.tree.sync()
-        else:
-            guild = discord.Object(id=guild_id)
+        guild = discord.Object(id=guild_id) if guild_id is not None else None
+        if guild is not None:
             bot.tree.copy_global_to(guild=guild)
-            synced = await bot.tree.sync(guild=guild)
+        found = treecheck.problems(treecheck.tree_payloads(bot.tree, guild))
+        if found:
+            raise InvalidCommands(found)
+        synced = await bot.tree.sync(guild=guild)
     return [command.name for command in synced]
 
 

@@ -1,7 +1,8 @@
 """Every sentence the bot says that is not a unit of the guide, in one table.
 
 The content folder may override any of them (``Library.messages``, edited by the same people who
-edit the guide); these defaults keep the bot whole when a key is missing. Placeholders use
+edit the guide, in ``knowledge/content/messages.yaml``); these defaults keep the bot whole when
+a key is missing there. Keys are snake_case, as that file requires. Placeholders use
 ``str.format`` names; an unknown placeholder is left as written instead of failing.
 """
 
@@ -13,52 +14,52 @@ from typing import Any
 from knowledge.models import Library
 
 DEFAULTS: dict[str, str] = {
-    # /ask, mentions and DMs
-    "ask.not_found.title": "Not in the guide",
-    "ask.not_found": (
-        "The guide does not cover that. It is about walking for back pain: posture, footwear, "
-        "warming up, technique, step length, cadence, arm swing and walking uphill."
+    # /ask, mentions and DMs (the first two: keys messages.yaml is required to have)
+    "not_in_guide": "The guide doesn't cover that. These parts of it may help:",
+    "not_in_guide_offtopic": (
+        "The guide doesn't cover that: it is about walking techniques for back pain relief. "
+        "Try /faq to see the questions it answers, or /guide to open a topic."
     ),
-    "ask.not_found.quote": "You asked: {question}",
-    "ask.suggestions": "These parts of the guide may help:",
-    "ask.empty": (
+    "not_in_guide_title": "Not in the guide",
+    "you_asked": "You asked: {question}",
+    "ask_empty": (
         "Ask me anything about walking for back pain, for example: how long should my steps be? "
         "You can also use /guide, /faq, /checklist and /cadence."
     ),
-    "ask.seek_care.title": "Please get medical help",
+    "seek_care_title": "Please get medical help",
     # /guide and topic buttons
-    "guide.unknown": "There is no topic called “{topic}” in the guide.",
-    "guide.pick": "Pick a topic from the list as you type, or open one of these:",
-    "unit.gone": "That topic is no longer in the guide. Try /guide to see what is.",
+    "guide_unknown": "There is no topic called “{topic}” in the guide.",
+    "guide_pick": "Pick a topic from the list as you type, or open one of these:",
+    "unit_gone": "That topic is no longer in the guide. Try /guide to see what is.",
     # /faq
-    "faq.title": "Frequently asked questions",
-    "faq.intro": "Tap a question to read its answer.",
+    "faq_title": "Frequently asked questions",
+    "faq_intro": "Tap a question to read its answer.",
     # /checklist
-    "checklist.title": "Before you walk",
-    "checklist.intro": "Tick each item as you get ready.",
-    "checklist.progress": "{done} of {total} ready",
-    "checklist.ready": "All done: you are ready to walk. Start gently and listen to your body.",
-    "checklist.expired": "This checklist has expired. Start a new one with /checklist.",
+    "checklist_title": "Before you walk",
+    "checklist_intro": "Tick each item as you get ready.",
+    "checklist_progress": "{done} of {total} ready",
+    "checklist_ready": "All done: you are ready to walk. Start gently and listen to your body.",
+    "checklist_expired": "This checklist has expired. Start a new one with /checklist.",
     # /cadence
-    "cadence.title": "Cadence: steps per minute",
-    "cadence.targets": (
+    "cadence_title": "Cadence: steps per minute",
+    "cadence_targets": (
         "The guide's targets: start at {start_low}–{start_high} steps per minute, "
         "then build up to {goal} or more."
     ),
-    "cadence.week": (
+    "cadence_week": (
         "You walk at about {current} steps per minute. This week's target: **{target}** "
         "steps per minute."
     ),
-    "cadence.at_goal": (
+    "cadence_at_goal": (
         "You walk at about {current} steps per minute: you are at the guide's target of "
         "{goal} or more. Keep it there."
     ),
-    "cadence.bad_current": (
+    "cadence_bad_current": (
         "`current` must be a whole number of steps per minute from {low} to {high}."
     ),
     # errors
     "error": "Sorry, something went wrong on our side. Error id: `{error_id}`.",
-    "error.bad_input": "That value is not valid here: check the command's options and try again.",
+    "error_bad_input": "That value is not valid here: check the command's options and try again.",
 }
 
 

@@ -33,7 +33,7 @@ class Cadence(commands.Cog):
         plan = library.cadence
         lines = [
             texts(
-                "cadence.targets",
+                "cadence_targets",
                 start_low=plan.start_low,
                 start_high=plan.start_high,
                 goal=plan.goal,
@@ -43,12 +43,12 @@ class Cadence(commands.Cog):
             lines.append("\n".join(f"> {line}" for line in plan.text.strip().splitlines()))
         if current is not None:
             if current >= plan.goal:
-                lines.append(texts("cadence.at_goal", current=current, goal=plan.goal))
+                lines.append(texts("cadence_at_goal", current=current, goal=plan.goal))
             else:
                 target = weekly_target(plan, current)
-                lines.append(texts("cadence.week", current=current, target=target, goal=plan.goal))
+                lines.append(texts("cadence_week", current=current, target=target, goal=plan.goal))
         embed = discord.Embed(
-            title=texts("cadence.title"), description="\n\n".join(lines), colour=render.INFO_COLOUR
+            title=texts("cadence_title"), description="\n\n".join(lines), colour=render.INFO_COLOUR
         )
         embed.set_footer(text=library.disclaimer)
         return render.Reply(
@@ -68,7 +68,7 @@ class Cadence(commands.Cog):
         if current is not None and not (
             isinstance(current, int) and CURRENT_MIN <= current <= CURRENT_MAX
         ):
-            text = self.bot.texts("cadence.bad_current", low=CURRENT_MIN, high=CURRENT_MAX)
+            text = self.bot.texts("cadence_bad_current", low=CURRENT_MIN, high=CURRENT_MAX)
             await render.respond(interaction, render.Reply(content=text, ephemeral=True))
             return
         await render.respond(interaction, self.build_reply(current))

@@ -97,16 +97,16 @@ def build_checklist(
 ) -> render.Reply:
     """The checklist with ``mask``'s items ticked; buttons carry ``mask`` and ``stamp``."""
     items = items[:MAX_ITEMS]
-    lines = [texts("checklist.intro"), ""]
+    lines = [texts("checklist_intro"), ""]
     for n, item in enumerate(items):
         mark = TICKED if mask >> n & 1 else UNTICKED
         lines.append(f"{mark} **{item.label}**: {item.detail}")
     done = sum(1 for n in range(len(items)) if mask >> n & 1)
-    lines += ["", texts("checklist.progress", done=done, total=len(items))]
+    lines += ["", texts("checklist_progress", done=done, total=len(items))]
     if items and mask & full_mask(len(items)) == full_mask(len(items)):
-        lines += ["", f"**{texts('checklist.ready')}**"]
+        lines += ["", f"**{texts('checklist_ready')}**"]
     embed = discord.Embed(
-        title=texts("checklist.title"), description="\n".join(lines), colour=render.ANSWER_COLOUR
+        title=texts("checklist_title"), description="\n".join(lines), colour=render.ANSWER_COLOUR
     )
     embed.set_footer(text=disclaimer)
     view = discord.ui.View(timeout=None)
@@ -137,7 +137,7 @@ class Checklist(commands.Cog):
         )
 
     def _expired(self) -> render.Reply:
-        return render.Reply(content=self.bot.texts("checklist.expired"), ephemeral=True)
+        return render.Reply(content=self.bot.texts("checklist_expired"), ephemeral=True)
 
     def _arm_timer(self, message_id: int | None, interaction: discord.Interaction[Any]) -> None:
         """(Re)start the expiry timer of one checklist message."""
@@ -152,7 +152,7 @@ class Checklist(commands.Cog):
         try:
             await asyncio.sleep(self.timeout)
             await interaction.edit_original_response(
-                content=self.bot.texts("checklist.expired"), embed=None, view=None
+                content=self.bot.texts("checklist_expired"), embed=None, view=None
             )
         except discord.HTTPException as exc:
             log.info("could not mark checklist %s expired: %s", message_id, exc.status)

@@ -24,8 +24,8 @@ class Faq(commands.Cog):
         faqs = [unit for unit in library.units.values() if unit.kind == "faq"][:MAX_QUESTIONS]
         listing = "\n".join(f"{n}. {render.unit_heading(u)}" for n, u in enumerate(faqs, 1))
         embed = discord.Embed(
-            title=texts("faq.title"),
-            description=f"{texts('faq.intro')}\n\n{listing}",
+            title=texts("faq_title"),
+            description=f"{texts('faq_intro')}\n\n{listing}",
             colour=render.INFO_COLOUR,
         )
         embed.set_footer(text=library.disclaimer)

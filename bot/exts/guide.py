@@ -57,9 +57,9 @@ class Guide(commands.Cog):
             return
         suggestions = [u.id for u in self.bot.engine.topics(str(topic), limit=3)]
         view = render.topic_view(library, suggestions)
-        lines = [texts("guide.unknown", topic=sanitize.echo(str(topic), 80))]
+        lines = [texts("guide_unknown", topic=sanitize.echo(str(topic), 80))]
         if view is not None:
-            lines.append(texts("guide.pick"))
+            lines.append(texts("guide_pick"))
         await render.respond(
             interaction, render.Reply(content="\n".join(lines), view=view, ephemeral=True)
         )

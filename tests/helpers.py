@@ -1,0 +1,177 @@
+"""spec_set mocks of discord.py objects, in the style of python-discord's ``tests/helpers.py``.
+
+Every mock is built with ``spec_set`` from the real class (or, for the bot, a real instance), so
+a test that touches an attribute the real object does not have fails instead of passing quietly.
+Coroutine methods of the spec become ``AsyncMock``s automatically.
+"""
+
+from __future__ import annotations
+
+import itertools
+import unittest.mock
+from typing import Any
+
+import discord
+
+from bot.client import WalkWell
+from bot.texts import Texts
+from knowledge.models import Library, Unit
+
+_ids = itertools.count(1_000_000_000_000_000)
+
+
+def next_id() -> int:
+    return next(_ids)
+
+
+class CustomMockMixin:
+    """Applies the class's ``spec_set`` and lets keyword arguments set attributes."""
+
+    spec_set: Any = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(spec_set=self.spec_set)  # type: ignore[call-arg]
+        for name, value in kwargs.items():
+            setattr(self, name, value)
+
+
+class MockUser(CustomMockMixin, unittest.mock.MagicMock):
+    spec_set = discord.User
+
+    def __init__(self, **kwargs: Any) -> None:
+        defaults: dict[str, Any] = {"id": next_id(), "name": "walker", "bot": False}
+        super().__init__(**{**defaults, **kwargs})
+
+
+class MockClientUser(CustomMockMixin, unittest.mock.MagicMock):
+    spec_set = discord.ClientUser
+
+    def __init__(self, **kwargs: Any) -> None:
+        defaults: dict[str, Any] = {"id": next_id(), "name": "WalkWell", "bot": True}
+        super().__init__(**{**defaults, **kwargs})
+
+
+class MockMember(CustomMockMixin, unittest.mock.MagicMock):
+    spec_set = discord.Member
+
+    def __init__(self, **kwargs: Any) -> None:
+        defaults: dict[str, Any] = {"id": next_id(), "name": "member", "bot": False}
+        super().__init__(**{**defaults, **kwargs})
+
+
+class MockGuild(CustomMockMixin, unittest.mock.MagicMock):
+    spec_set = discord.Guild
+
+    def __init__(self, **kwargs: Any) -> None:
+        defaults: dict[str, Any] = {"id": next_id(), "name": "a server", "me": MockMember()}
+        super().__init__(**{**defaults, **kwargs})
+
+
+class MockTextChannel(CustomMockMixin, unittest.mock.MagicMock):
+    spec_set = discord.TextChannel
+
+    def __init__(self, *, permissions: discord.Permissions | None = None, **kwargs: Any) -> None:
+        defaults: dict[str, Any] = {"id": next_id(), "name": "walking"}
+        super().__init__(**{**defaults, **kwargs})
+        allowed = permissions if permissions is not None else discord.Permissions.text()
+        self.permissions_for.return_value = allowed
+
+
+class MockDMChannel(CustomMockMixin, unittest.mock.MagicMock):
+    spec_set = discord.DMChannel
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**{"id": next_id(), **kwargs})
+
+
+class MockMessage(CustomMockMixin, unittest.mock.MagicMock):
+    spec_set = discord.Message
+
+    def __init__(self, **kwargs: Any) -> None:
+        defaults: dict[str, Any] = {
+            "id": next_id(),
+            "content": "",
+            "author": MockUser(),
+            "guild": None,
+            "channel": MockDMChannel(),
+            "mentions": [],
+        }
+        super().__init__(**{**defaults, **kwargs})
+
+
+class MockInteractionResponse(CustomMockMixin, unittest.mock.MagicMock):
+    """``is_done()`` turns true once any response method has been awaited, as the real one does."""
+
+    spec_set = discord.InteractionResponse
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        responders = ("send_message", "edit_message", "defer", "autocomplete", "send_modal")
+        self.is_done.side_effect = lambda: any(getattr(self, m).await_count for m in responders)
+
+
+class MockWebhook(CustomMockMixin, unittest.mock.MagicMock):
+    spec_set = discord.Webhook
+
+
+class MockInteraction(CustomMockMixin, unittest.mock.MagicMock):
+    spec_set = discord.Interaction
+
+    def __init__(self, **kwargs: Any) -> None:
+        defaults: dict[str, Any] = {
+            "id": next_id(),
+            "type": discord.InteractionType.application_command,
+            "user": MockUser(),
+            "guild_id": None,
+            "message": None,
+            "command": None,
+            "response": MockInteractionResponse(),
+            "followup": MockWebhook(),
+        }
+        super().__init__(**{**defaults, **kwargs})
+
+
+def sent(mock_method: unittest.mock.AsyncMock) -> dict[str, Any]:
+    """The keyword arguments of the one call to ``mock_method`` (positional content folded in)."""
+    mock_method.assert_awaited_once()
+    args, kwargs = mock_method.await_args  # type: ignore[misc]
+    out = dict(kwargs)
+    if args:
+        out["content"] = args[0]
+    return out
+
+
+class FakeResult:
+    def __init__(
+        self, kind: str, id: str | None = None, score: float = 0.9, suggestions: Any = ()
+    ) -> None:
+        self.kind, self.id, self.score, self.suggestions = kind, id, score, list(suggestions)
+
+
+class FakeEngine:
+    """The answering engine's interface (``answer``, ``topics``) with canned results."""
+
+    def __init__(self, library: Library, results: dict[str, FakeResult] | None = None) -> None:
+        self.library = library
+        self.results = results or {}
+        self.questions: list[str] = []
+
+    def answer(self, text: str) -> FakeResult:
+        self.questions.append(text)
+        return self.results.get(text, FakeResult("none", None, 0.1, []))
+
+    def topics(self, partial: str, limit: int = 25) -> list[Unit]:
+        partial = partial.casefold()
+        units = [u for u in self.library.units.values() if partial in u.title.casefold()]
+        return units[:limit]
+
+
+def make_bot(library: Library, engine: Any) -> Any:
+    """A spec_set mock of a real :class:`WalkWell` (so instance attributes are in the spec)."""
+    real = WalkWell(library=library, engine=engine, load_knowledge=False)
+    bot = unittest.mock.MagicMock(spec_set=real)
+    bot.library = library
+    bot.engine = engine
+    bot.texts = Texts.from_library(library)
+    bot.user = MockClientUser()
+    return bot
