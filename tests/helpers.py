@@ -7,6 +7,7 @@ Coroutine methods of the spec become ``AsyncMock``s automatically.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import unittest.mock
 from typing import Any
@@ -33,6 +34,14 @@ class CustomMockMixin:
         super().__init__(spec_set=self.spec_set)  # type: ignore[call-arg]
         for name, value in kwargs.items():
             setattr(self, name, value)
+
+    def _get_child_mock(self, **kw: Any) -> unittest.mock.Mock:
+        """Children are plain mocks (awaitable where the spec's attribute is a coroutine)."""
+        name = kw.get("_new_name", "")
+        spec_attr = getattr(self.spec_set, name, None)
+        if inspect.iscoroutinefunction(spec_attr):
+            return unittest.mock.AsyncMock(**kw)
+        return unittest.mock.MagicMock(**kw)
 
 
 class MockUser(CustomMockMixin, unittest.mock.MagicMock):
