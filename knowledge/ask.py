@@ -1,0 +1,80 @@
+"""``walkwell ask``: answer from the guide in the terminal, no Discord needed.
+
+- ``walkwell ask "QUESTION"``: the unit's title and text with the disclaimer, or the
+  not-in-the-guide message with suggested topics, or the seek-care message.
+- ``walkwell ask --json "QUESTION"``: one JSON object (CONTRACT.md).
+- ``walkwell ask --json`` with no question: one question per line on standard input, one JSON
+  object per line on standard output, in order (an empty line is a question too: ``none``).
+
+Never imports discord.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import TextIO
+
+from knowledge.engine import Engine, Result
+from knowledge.models import Library
+from knowledge.text import MAX_CHARS
+
+_FALLBACK_NOT_IN_GUIDE = "The guide doesn't cover that. These parts of it may help:"
+_FALLBACK_OFFTOPIC = (
+    "The guide doesn't cover that: it is about walking techniques for back pain relief."
+)
+
+
+def _message(library: Library, key: str, fallback: str) -> str:
+    messages = getattr(library, "messages", None) or {}
+    return str(messages.get(key) or fallback)
+
+
+def render_text(library: Library, result: Result) -> str:
+    """The terminal rendering of one result."""
+    if result.kind == "urgent":
+        return library.seek_care
+    if result.kind == "answer" and result.id is not None:
+        unit = library.units[result.id]
+        return f"{unit.title}\n\n{unit.body}\n\n{library.disclaimer}"
+    if result.suggestions:
+        lines = [_message(library, "not_in_guide", _FALLBACK_NOT_IN_GUIDE)]
+        lines += [f"- {library.units[s].title}" for s in result.suggestions if s in library.units]
+        return "\n".join(lines)
+    return _message(library, "not_in_guide_offtopic", _FALLBACK_OFFTOPIC)
+
+
+def _clean(line: str) -> str:
+    return line.rstrip("\r\n")[:MAX_CHARS]
+
+
+def _batch(engine: Engine, stdin: TextIO, stdout: TextIO) -> int:
+    for line in stdin:
+        result = engine.answer(_clean(line))
+        stdout.write(json.dumps(result.to_json()) + "\n")
+        stdout.flush()
+    return 0
+
+
+def main(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING, format="walkwell: %(message)s", stream=sys.stderr)
+    words = [str(w) for w in (getattr(args, "question", None) or [])]
+    as_json = bool(getattr(args, "json", False))
+    if not words and not as_json:
+        print(
+            'usage: walkwell ask "QUESTION"  (or: walkwell ask --json < questions.txt)',
+            file=sys.stderr,
+        )
+        return 2
+    engine = Engine.load()
+    if not words:
+        return _batch(engine, sys.stdin, sys.stdout)
+    question = " ".join(words)[:MAX_CHARS]
+    result = engine.answer(question)
+    if as_json:
+        print(json.dumps(result.to_json()))
+    else:
+        print(render_text(engine.library, result))
+    return 0

@@ -1,0 +1,229 @@
+"""Red flags first: recognise messages that need care, not walking tips.
+
+The lexicons and rules are content (``knowledge/content/redflags.yaml``); this module reads them.
+Two layers:
+
+1. Rules over concepts. A concept is a list of short phrases matched on stemmed, typo-corrected
+   words (see :mod:`knowledge.text`); most rules need two cues (bladder + loss of control,
+   numbness + groin, a fall + back pain), a few phrases are enough alone ("pooped myself",
+   "kms", "chest pain").
+2. A model check (optional): a message very close in meaning to one of the red-flag exemplars is
+   urgent too, but only when it holds at least one symptom cue, so that "walking hurts my back,
+   what am I doing wrong" never trips it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from knowledge.text import Analysed, Analyzer, normalise, stem
+
+REDFLAGS_PATH = Path(__file__).parent / "content" / "redflags.yaml"
+GAP = "*"
+#: How many words "*" may stand for.
+MAX_GAP = 3
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A red flag found in a message."""
+
+    rule: str  # which rule fired (e.g. "bladder_bowel", "self_harm", "model:emergency")
+    care: str  # "emergency" | "urgent" | "crisis"
+    evidence: tuple[str, ...] = ()  # the words that made it fire (for logs and tests)
+
+
+Span = tuple[int, int]  # [start, end) word positions
+
+
+class Phrase:
+    __slots__ = ("first", "parts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        toks = [GAP if t == GAP else t for t in _phrase_tokens(text)]
+        while toks and toks[0] == GAP:
+            toks.pop(0)
+        self.parts: tuple[str, ...] = tuple(toks)
+        self.first = self.parts[0] if self.parts else ""
+
+    def spans(self, stems: Sequence[str], index: dict[str, list[int]]) -> list[Span]:
+        out: list[Span] = []
+        for start in index.get(self.first, ()):
+            end = _match_from(self.parts, 1, stems, start + 1)
+            if end is not None:
+                out.append((start, end))
+        return out
+
+
+def _phrase_tokens(text: str) -> list[str]:
+    out: list[str] = []
+    for chunk in text.split():
+        if chunk == GAP:
+            out.append(GAP)
+        else:
+            out.extend(stem(t) for t in normalise(chunk).split())
+    return out
+
+
+def _match_from(parts: tuple[str, ...], i: int, stems: Sequence[str], pos: int) -> int | None:
+    if i == len(parts):
+        return pos
+    if parts[i] == GAP:
+        for skip in range(MAX_GAP + 1):
+            end = _match_from(parts, i + 1, stems, pos + skip)
+            if end is not None:
+                return end
+        return None
+    if pos < len(stems) and stems[pos] == parts[i]:
+        return _match_from(parts, i + 1, stems, pos + 1)
+    return None
+
+
+@dataclass
+class Concept:
+    name: str
+    phrases: list[Phrase]
+    exclude: list[Phrase] = field(default_factory=list)
+
+    def spans(self, stems: Sequence[str], index: dict[str, list[int]]) -> list[Span]:
+        masked: set[int] = set()
+        for ex in self.exclude:
+            for s, e in ex.spans(stems, index):
+                masked.update(range(s, e))
+        out = []
+        for p in self.phrases:
+            for s, e in p.spans(stems, index):
+                if not masked.intersection(range(s, e)):
+                    out.append((s, e))
+        return out
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    care: str
+    concepts: tuple[str, ...]
+    window: int | None = None
+
+
+class RedFlagChecker:
+    """Checks analysed messages against the red-flag rules (and optionally the model)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.concepts: dict[str, Concept] = {}
+        for name, spec in (data.get("concepts") or {}).items():
+            self.concepts[name] = Concept(
+                name,
+                [Phrase(p) for p in spec.get("phrases", []) if str(p).strip()],
+                [Phrase(p) for p in spec.get("exclude", []) if str(p).strip()],
+            )
+        self.rules: list[Rule] = []
+        for r in data.get("rules") or []:
+            missing = [c for c in r["all"] if c not in self.concepts]
+            if missing:
+                raise ValueError(f"red-flag rule {r['id']}: unknown concepts {missing}")
+            self.rules.append(Rule(r["id"], r["care"], tuple(r["all"]), r.get("window")))
+        self.symptom_cues: tuple[str, ...] = tuple(data.get("symptom_cues") or ())
+        self.exemplar_threshold = float(data.get("exemplar_threshold", 0.8))
+        self.exemplars: list[tuple[str, str]] = [
+            (care, text) for care, texts in (data.get("exemplars") or {}).items() for text in texts
+        ]
+        self.exemplar_vectors: np.ndarray | None = None
+
+    # -- vocabulary for the speller ------------------------------------------------------------
+    def words(self) -> set[str]:
+        out: set[str] = set()
+        for c in self.concepts.values():
+            for p in itertools.chain(c.phrases, c.exclude):
+                out.update(normalise(p.text).split())
+        out.discard(GAP)
+        return out
+
+    # -- checking ------------------------------------------------------------------------------
+    def concept_spans(self, stems: Sequence[str]) -> dict[str, list[Span]]:
+        index: dict[str, list[int]] = defaultdict(list)
+        for i, s in enumerate(stems):
+            index[s].append(i)
+        return {name: c.spans(stems, index) for name, c in self.concepts.items()}
+
+    def check_stems(self, stems: Sequence[str]) -> Flag | None:
+        found = self.concept_spans(stems)
+        for rule in self.rules:
+            spans = [found[c] for c in rule.concepts]
+            if not all(spans):
+                continue
+            combo = _within(spans, rule.window)
+            if combo is not None:
+                evidence = tuple(" ".join(stems[s:e]) for s, e in combo)
+                return Flag(rule.id, rule.care, evidence)
+        return None
+
+    def has_symptom_cue(self, stems: Sequence[str]) -> bool:
+        found = self.concept_spans(stems)
+        return any(found.get(c) for c in self.symptom_cues)
+
+    def check(self, analysed: Analysed, vector: np.ndarray | None = None) -> Flag | None:
+        """Rules first; then, if a question vector is given, the gated model check."""
+        flag = self.check_stems(analysed.stems)
+        if flag is not None or vector is None or self.exemplar_vectors is None:
+            return flag
+        if not len(self.exemplars):
+            return None
+        sims = self.exemplar_vectors @ vector
+        best = int(np.argmax(sims))
+        if float(sims[best]) >= self.exemplar_threshold and self.has_symptom_cue(analysed.stems):
+            care, text = self.exemplars[best]
+            return Flag(f"model:{care}", care, (text,))
+        return None
+
+
+def _within(spans: list[list[Span]], window: int | None) -> tuple[Span, ...] | None:
+    """One span per concept, all inside `window` words (or anywhere when window is None)."""
+    if window is None:
+        return tuple(s[0] for s in spans)
+    for combo in itertools.product(*spans):
+        lo = min(s for s, _ in combo)
+        hi = max(e for _, e in combo)
+        if hi - lo <= window + 1:
+            return combo
+    return None
+
+
+def load_data(path: Path | None = None) -> dict[str, Any]:
+    with (path or REDFLAGS_PATH).open(encoding="utf-8") as f:
+        data = yaml.safe_load(f) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path or REDFLAGS_PATH}: expected a mapping")
+    return data
+
+
+@lru_cache(maxsize=1)
+def default_checker() -> RedFlagChecker:
+    return RedFlagChecker(load_data())
+
+
+@lru_cache(maxsize=1)
+def _default_analyzer() -> Analyzer:
+    from knowledge.embedding import known_words
+    from knowledge.text import load_rewrites
+
+    return Analyzer(load_rewrites(), default_checker().words(), known_words())
+
+
+def check(text: str) -> Flag | None:
+    """Rule-based red-flag check of one message (no model): a Flag, or None."""
+    return default_checker().check(_default_analyzer().analyse(text))
+
+
+def check_many(texts: Iterable[str]) -> list[Flag | None]:
+    return [check(t) for t in texts]

@@ -1,0 +1,232 @@
+"""Text normalisation shared by the answering engine and the red-flag check.
+
+- :func:`normalise`: Unicode folding, lower case, straight apostrophes, contractions expanded,
+  chat shorthand rewritten (the rewrite table is content: ``matching.yaml``'s ``rewrites``).
+- :func:`words`: the word tokens of a normalised text.
+- :func:`stem`: a light suffix stripper, applied the same way to queries and to phrases.
+- :class:`Speller`: word-level typo correction with rapidfuzz (Damerau/OSA distance) against the
+  domain vocabulary; words the tokenizer knows as ordinary English are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+MATCHING_PATH = Path(__file__).parent / "content" / "matching.yaml"
+
+#: Longest input the engine looks at (characters); the rest is ignored.
+MAX_CHARS = 2000
+
+_WORD_RE = re.compile(r"[a-z0-9]+")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+_CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"\bcan't\b", "cannot"),
+        (r"\bwon't\b", "will not"),
+        (r"\bshan't\b", "shall not"),
+        (r"\bain't\b", "is not"),
+        (r"n't\b", " not"),
+        (r"'re\b", " are"),
+        (r"'ve\b", " have"),
+        (r"'ll\b", " will"),
+        (r"'d\b", " would"),
+        (r"\bi'm\b", "i am"),
+        (r"'s\b", ""),
+        (r"s'\B", "s"),
+    )
+)
+
+
+def fold(text: str) -> str:
+    """NFKC, accents stripped, lower case, straight apostrophes, capped at MAX_CHARS."""
+    text = unicodedata.normalize("NFKD", text[: MAX_CHARS * 2])
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = unicodedata.normalize("NFKC", text).lower().translate(_APOSTROPHES)
+    return text[:MAX_CHARS]
+
+
+def normalise(text: str, rewrites: Mapping[str, str] | None = None) -> str:
+    """Folded text with contractions expanded and shorthand rewritten, words joined by spaces."""
+    text = fold(text)
+    for pattern, repl in _CONTRACTIONS:
+        text = pattern.sub(repl, text)
+    toks = _WORD_RE.findall(text.replace("'", ""))
+    if rewrites:
+        out: list[str] = []
+        for t in toks:
+            r = rewrites.get(t)
+            if r is None:
+                out.append(t)
+            elif r:
+                out.extend(r.split())
+        toks = out
+    return " ".join(toks)
+
+
+def words(text: str) -> list[str]:
+    """Word tokens of an already normalised text."""
+    return text.split()
+
+
+_VOWELS = set("aeiouy")
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    """A light, consistent suffix stripper (steps/stepping/stepped -> step, lose/losing -> los)."""
+    w = _strip_suffix(word)
+    if len(w) >= 4 and w.endswith("e") and w[-2] not in _VOWELS:
+        w = w[:-1]
+    return w
+
+
+def _strip_suffix(w: str) -> str:
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith("sses"):
+        return w[:-2]
+    for suf in ("ing", "ed"):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            base = w[: -len(suf)]
+            if not any(c in _VOWELS for c in base):
+                return w
+            if len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "lszaeiouy":
+                base = base[:-1]
+            return base
+    if w.endswith("es") and len(w) > 4 and w[-3] in "sxz":
+        return w[:-2]
+    if w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 3:
+        return w[:-1]
+    return w
+
+
+def stems(tokens: Iterable[str]) -> list[str]:
+    return [stem(t) for t in tokens]
+
+
+class Speller:
+    """Corrects out-of-vocabulary words to the nearest domain word (typos like "cadance").
+
+    A word is left alone when it is a domain word, a common English word (the tokenizer's whole
+    words), short (< 4 letters), or has no domain word within a small edit distance.
+    """
+
+    def __init__(self, domain: Iterable[str], common: Iterable[str] = ()) -> None:
+        self.domain = sorted({w for w in domain if w.isalpha() and len(w) >= 3})
+        self._domain_set = frozenset(self.domain)
+        self._common = frozenset(common)
+        self._cache: dict[str, str] = {}
+
+    def correct(self, word: str) -> str:
+        hit = self._cache.get(word)
+        if hit is not None:
+            return hit
+        out = self._correct(word)
+        if len(self._cache) < 50_000:
+            self._cache[word] = out
+        return out
+
+    def _correct(self, word: str) -> str:
+        if (
+            len(word) < 4
+            or not word.isalpha()
+            or word in self._domain_set
+            or word in self._common
+            or not self.domain
+        ):
+            return word
+        max_dist = 1 if len(word) <= 5 else 2
+        best = process.extractOne(
+            word, self.domain, scorer=OSA.distance, score_cutoff=max_dist, processor=None
+        )
+        if best is None:
+            return word
+        cand, dist, _ = best
+        # Two edits on a short word is a different word, not a typo.
+        if dist == 2 and min(len(cand), len(word)) < 7:
+            return word
+        if dist > 0 and cand[0] != word[0] and len(word) < 7:
+            return word
+        return str(cand)
+
+    def correct_all(self, tokens: Iterable[str]) -> list[str]:
+        return [self.correct(t) for t in tokens]
+
+
+class Analysed:
+    """One message, analysed once and shared by the red-flag check and the matcher."""
+
+    __slots__ = ("corrected", "norm", "stems", "tokens")
+
+    def __init__(self, norm: str, tokens: list[str], corrected: list[str]) -> None:
+        self.norm = norm  # normalised text (shorthand rewritten), before typo correction
+        self.tokens = tokens  # its words
+        self.corrected = corrected  # words after typo correction
+        self.stems = [stem(t) for t in corrected]
+
+    @property
+    def corrected_text(self) -> str:
+        return " ".join(self.corrected)
+
+
+class Analyzer:
+    """normalise -> words -> typo correction -> stems, with one shared rewrite table and speller."""
+
+    def __init__(
+        self,
+        rewrites: Mapping[str, str] | None = None,
+        domain: Iterable[str] = (),
+        common: Iterable[str] = (),
+    ) -> None:
+        self.rewrites = dict(rewrites or {})
+        self.speller = Speller(domain, common)
+
+    def analyse(self, text: str) -> Analysed:
+        norm = normalise(text, self.rewrites)
+        toks = norm.split()
+        corrected = self.speller.correct_all(toks)
+        # A corrected word can be shorthand too ("pls" is not, "plz" -> "pls"): rewrite again.
+        if corrected != toks and self.rewrites:
+            fixed: list[str] = []
+            for t in corrected:
+                r = self.rewrites.get(t)
+                fixed.extend(r.split() if r else ([] if r == "" else [t]))
+            corrected = fixed
+        return Analysed(norm, toks, corrected)
+
+
+def vocabulary(texts: Iterable[str], rewrites: Mapping[str, str] | None = None) -> set[str]:
+    """Every word of some texts, normalised the way queries are."""
+    out: set[str] = set()
+    for t in texts:
+        out.update(normalise(t, rewrites).split())
+    return out
+
+
+def load_matching_data(path: Path | None = None) -> dict[str, Any]:
+    """The raw matching data (``knowledge/content/matching.yaml``)."""
+    p = path or MATCHING_PATH
+    with p.open(encoding="utf-8") as f:
+        data = yaml.safe_load(f) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{p}: expected a mapping")
+    return data
+
+
+@lru_cache(maxsize=1)
+def load_rewrites() -> dict[str, str]:
+    """The shorthand rewrite table (``rewrites`` in matching.yaml): "u" -> "you", "cant" -> ..."""
+    raw = load_matching_data().get("rewrites") or {}
+    return {str(k).lower(): str(v or "").lower() for k, v in raw.items()}
