@@ -1,0 +1,211 @@
+"""Interactions the fake sends, and what the bot answered to each."""
+
+# The test-facing API takes explicit timeouts on purpose (``await ix.response(timeout=3)``).
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .models import FLAG_EPHEMERAL, FakeAttachment, FakeChannel, FakeGuild, FakeMessage, FakeUser
+
+if TYPE_CHECKING:
+    from .server import FakeDiscord
+
+# Interaction types.
+PING = 1
+APPLICATION_COMMAND = 2
+MESSAGE_COMPONENT = 3
+AUTOCOMPLETE = 4
+MODAL_SUBMIT = 5
+
+# Callback (response) types.
+PONG = 1
+CHANNEL_MESSAGE = 4
+DEFERRED_CHANNEL_MESSAGE = 5
+DEFERRED_UPDATE_MESSAGE = 6
+UPDATE_MESSAGE = 7
+AUTOCOMPLETE_RESULT = 8
+MODAL = 9
+
+CALLBACK_NAMES = {
+    1: "PONG",
+    4: "CHANNEL_MESSAGE_WITH_SOURCE",
+    5: "DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE",
+    6: "DEFERRED_UPDATE_MESSAGE",
+    7: "UPDATE_MESSAGE",
+    8: "APPLICATION_COMMAND_AUTOCOMPLETE_RESULT",
+    9: "MODAL",
+    10: "PREMIUM_REQUIRED",
+    12: "LAUNCH_ACTIVITY",
+}
+
+
+@dataclass(eq=False)
+class InteractionResponse:
+    """One accepted ``POST /interactions/{id}/{token}/callback``."""
+
+    type: int
+    data: dict[str, Any]
+    latency: float
+    files: list[FakeAttachment] = field(default_factory=list)
+    #: the message the callback created (4, 5) or updated (7); for 6 the component's message
+    message: FakeMessage | None = None
+
+    @property
+    def type_name(self) -> str:
+        return CALLBACK_NAMES.get(self.type, str(self.type))
+
+    @property
+    def flags(self) -> int:
+        return int(self.data.get("flags") or 0)
+
+    @property
+    def ephemeral(self) -> bool:
+        if self.message is not None:
+            return self.message.ephemeral
+        return bool(self.flags & FLAG_EPHEMERAL)
+
+    @property
+    def content(self) -> str:
+        return str(self.data.get("content") or "")
+
+    @property
+    def embeds(self) -> list[dict[str, Any]]:
+        return list(self.data.get("embeds") or [])
+
+    @property
+    def components(self) -> list[dict[str, Any]]:
+        return list(self.data.get("components") or [])
+
+    @property
+    def allowed_mentions(self) -> dict[str, Any] | None:
+        return self.data.get("allowed_mentions")
+
+    @property
+    def attachments(self) -> list[FakeAttachment]:
+        return self.message.attachments if self.message is not None else list(self.files)
+
+    @property
+    def choices(self) -> list[dict[str, Any]]:
+        """Autocomplete choices (type 8)."""
+        return list(self.data.get("choices") or [])
+
+    @property
+    def modal_custom_id(self) -> str | None:
+        return self.data.get("custom_id") if self.type == MODAL else None
+
+    def text(self) -> str:
+        if self.message is not None:
+            return self.message.text()
+        return self.content
+
+    def __repr__(self) -> str:
+        eph = " ephemeral" if self.ephemeral else ""
+        return f"<InteractionResponse {self.type_name}{eph} {self.latency * 1000:.1f}ms {self.text()[:60]!r}>"
+
+
+class FakeInteraction:
+    """An interaction the fake dispatched (INTERACTION_CREATE) and the bot's answers to it."""
+
+    def __init__(
+        self,
+        fake: FakeDiscord,
+        *,
+        id: int,
+        token: str,
+        type: int,
+        user: FakeUser,
+        channel: FakeChannel,
+        data: dict[str, Any],
+        command_name: str | None = None,
+        message: FakeMessage | None = None,
+    ) -> None:
+        self.fake = fake
+        self.id = id
+        self.token = token
+        self.type = type
+        self.user = user
+        self.channel = channel
+        self.data = data
+        self.command_name = command_name
+        self.message = message
+        self.payload: dict[str, Any] = {}
+        self.dispatched_at = time.monotonic()
+        self.responses: list[InteractionResponse] = []
+        #: callbacks the fake refused: (status, code, body)
+        self.rejected: list[tuple[int, int, dict[str, Any]]] = []
+        self.original: FakeMessage | None = None
+        self.followups: list[FakeMessage] = []
+        self.deleted_original = False
+
+    @property
+    def guild(self) -> FakeGuild | None:
+        return self.channel.guild
+
+    @property
+    def responded(self) -> bool:
+        return bool(self.responses)
+
+    @property
+    def late(self) -> bool:
+        return any(code == 10062 for _, code, _ in self.rejected)
+
+    def integration_owners(self) -> dict[str, str]:
+        if self.guild is not None:
+            return {"0": str(self.guild.id)}
+        return {"1": str(self.user.id)}
+
+    @property
+    def messages(self) -> list[FakeMessage]:
+        out = [self.original] if self.original is not None else []
+        out.extend(m for m in self.followups if m is not self.original)
+        return out
+
+    async def response(self, timeout: float = 3.0) -> InteractionResponse:
+        """The first callback; fails if none arrives within ``timeout`` seconds."""
+        await self.fake.wait_until(
+            lambda: self.responses or self.rejected,
+            timeout=timeout,
+            what=f"a callback for interaction {self.describe()}",
+        )
+        if not self.responses:
+            status, code, body = self.rejected[0]
+            raise AssertionError(
+                f"the callback for {self.describe()} was refused: {status} {code} {body}"
+            )
+        return self.responses[0]
+
+    async def followup(self, index: int = 0, timeout: float = 5.0) -> FakeMessage:
+        await self.fake.wait_until(
+            lambda: len(self.followups) > index,
+            timeout=timeout,
+            what=f"follow-up #{index} of {self.describe()}",
+        )
+        return self.followups[index]
+
+    async def final(self, timeout: float = 5.0) -> FakeMessage:
+        """The message the user ends up seeing: the original once it is no longer "thinking"."""
+        await self.response(timeout=timeout)
+
+        def done() -> FakeMessage | None:
+            msg = self.original
+            if msg is not None and not msg.loading:
+                return msg
+            return None
+
+        result = await self.fake.wait_until(
+            done, timeout=timeout, what=f"the final message of {self.describe()}"
+        )
+        assert result is not None
+        return result
+
+    def describe(self) -> str:
+        kind = {2: "/", 3: "component ", 4: "autocomplete /", 5: "modal "}.get(self.type, "?")
+        name = self.command_name or self.data.get("custom_id") or ""
+        return f"{kind}{name} (id {self.id}) by {self.user.username}"
+
+    def __repr__(self) -> str:
+        return f"<FakeInteraction {self.describe()} responses={len(self.responses)}>"
