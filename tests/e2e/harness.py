@@ -34,7 +34,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 #: the real bot's start-up, exactly as `python -m bot`
 BOT_ARGV = [sys.executable, "-m", "bot"]
 #: the `walkwell` console script, without relying on PATH
-CLI_PREFIX = [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))"]
+CLI_PREFIX = [
+    sys.executable,
+    "-c",
+    "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))",
+]
 
 _SCRUBBED_PREFIXES = ("DISCORD_", "WALKWELL_")
 
@@ -65,7 +69,9 @@ def bot_environment(
 def token_leaks(fake: FakeDiscord, text: str) -> list[str]:
     """Pieces of the token that appear in ``text`` (the whole token, or its secret part)."""
     secret = fake.token.rsplit(".", 1)[-1]
-    return [label for label, piece in (("token", fake.token), ("token secret", secret)) if piece in text]
+    return [
+        label for label, piece in (("token", fake.token), ("token secret", secret)) if piece in text
+    ]
 
 
 @dataclass
@@ -97,7 +103,9 @@ async def walkwell(
     except TimeoutError:
         proc.kill()
         await proc.wait()
-        raise AssertionError(f"walkwell {' '.join(args)} did not finish within {timeout}s") from None
+        raise AssertionError(
+            f"walkwell {' '.join(args)} did not finish within {timeout}s"
+        ) from None
     assert proc.returncode is not None
     return CliResult(proc.returncode, out.decode(errors="replace"))
 
@@ -134,7 +142,7 @@ class BotProcess:
 
     async def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        log = await asyncio.to_thread(open, self.log_path, "ab")  # closed in stop()
         self._log_file = log
         self.proc = await asyncio.create_subprocess_exec(
             *self.argv,

@@ -165,16 +165,24 @@ class FakeInteraction:
         return out
 
     async def response(self, timeout: float = 3.0) -> InteractionResponse:
-        """The first callback; fails if none arrives within ``timeout`` seconds."""
-        await self.fake.wait_until(
-            lambda: self.responses or self.rejected,
-            timeout=timeout,
-            what=f"a callback for interaction {self.describe()}",
-        )
+        """The first accepted callback; fails if none arrives within ``timeout`` seconds.
+
+        A refused callback (e.g. 400 / 50035) does not end the wait, since the bot may still answer
+        correctly; an expired token (10062) does. Refusals are in :attr:`rejected`.
+        """
+        try:
+            await self.fake.wait_until(
+                lambda: self.responses or self.late,
+                timeout=timeout,
+                what=f"a callback for interaction {self.describe()}",
+            )
+        except AssertionError as exc:
+            if self.rejected:
+                raise AssertionError(f"{exc}; refused callbacks: {self.rejected}") from None
+            raise
         if not self.responses:
-            status, code, body = self.rejected[0]
             raise AssertionError(
-                f"the callback for {self.describe()} was refused: {status} {code} {body}"
+                f"the callback for {self.describe()} came too late: {self.rejected}"
             )
         return self.responses[0]
 

@@ -34,7 +34,9 @@ def tiny_png() -> bytes:
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 class Counter(discord.ui.View):
@@ -43,27 +45,37 @@ class Counter(discord.ui.View):
         self.count = 0
 
     @discord.ui.button(label="Count", style=discord.ButtonStyle.primary, custom_id="mini:count")
-    async def count_button(self, interaction: discord.Interaction, button: discord.ui.Button[Counter]) -> None:
+    async def count_button(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Counter]
+    ) -> None:
         self.count += 1
         button.label = f"Count {self.count}"
-        await interaction.response.edit_message(content=f"clicked {self.count} by {interaction.user.name}", view=self)
+        await interaction.response.edit_message(
+            content=f"clicked {self.count} by {interaction.user.name}", view=self
+        )
 
     @discord.ui.select(
         custom_id="mini:pick",
         options=[discord.SelectOption(label=t, value=t) for t in TOPICS[:3]],
     )
-    async def pick(self, interaction: discord.Interaction, select: discord.ui.Select[Counter]) -> None:
+    async def pick(
+        self, interaction: discord.Interaction, select: discord.ui.Select[Counter]
+    ) -> None:
         await interaction.response.send_message(f"picked {select.values[0]}", ephemeral=True)
 
 
 class Feedback(discord.ui.Modal, title="Feedback"):
-    text: discord.ui.TextInput[Feedback] = discord.ui.TextInput(label="Your feedback", custom_id="mini:text")
+    text: discord.ui.TextInput[Feedback] = discord.ui.TextInput(
+        label="Your feedback", custom_id="mini:text"
+    )
     mood: discord.ui.TextInput[Feedback] = discord.ui.TextInput(
         label="Mood", custom_id="mini:mood", required=False, max_length=20
     )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(f"thanks: {self.text.value} / {self.mood.value or '-'}", ephemeral=True)
+        await interaction.response.send_message(
+            f"thanks: {self.text.value} / {self.mood.value or '-'}", ephemeral=True
+        )
 
 
 class MiniBot(commands.Bot):
@@ -93,7 +105,11 @@ class MiniBot(commands.Bot):
         assert self.user is not None
         direct = isinstance(message.channel, discord.DMChannel)
         if direct or self.user in message.mentions:
-            text = message.content.replace(self.user.mention, "").replace(f"<@!{self.user.id}>", "").strip()
+            text = (
+                message.content.replace(self.user.mention, "")
+                .replace(f"<@!{self.user.id}>", "")
+                .strip()
+            )
             await message.reply(f"you said: {text}")
 
 
@@ -107,18 +123,26 @@ async def ping(interaction: discord.Interaction) -> None:
 
 @bot.tree.command(description="Repeats the text publicly, pinging nobody")
 @app_commands.describe(text="what to repeat", times="how many times")
-async def echo(interaction: discord.Interaction, text: str, times: app_commands.Range[int, 1, 3] = 1) -> None:
+async def echo(
+    interaction: discord.Interaction, text: str, times: app_commands.Range[int, 1, 3] = 1
+) -> None:
     await interaction.response.send_message(" ".join([text] * times))
 
 
 @bot.tree.command(description="Open a topic")
 async def guide(interaction: discord.Interaction, topic: str) -> None:
-    await interaction.response.send_message(embed=discord.Embed(title=topic, description=f"all about {topic}"))
+    await interaction.response.send_message(
+        embed=discord.Embed(title=topic, description=f"all about {topic}")
+    )
 
 
 @guide.autocomplete("topic")
-async def guide_topic(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=t.title(), value=t) for t in TOPICS if current.lower() in t][:25]
+async def guide_topic(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=t.title(), value=t) for t in TOPICS if current.lower() in t][
+        :25
+    ]
 
 
 @bot.tree.command(description="A counter button and a select")
@@ -148,7 +172,9 @@ async def slowedit(interaction: discord.Interaction) -> None:
 @bot.tree.command(description="Sends a chart image")
 async def chart(interaction: discord.Interaction) -> None:
     await interaction.response.send_message(
-        "your chart", file=discord.File(io.BytesIO(tiny_png()), filename="chart.png"), ephemeral=True
+        "your chart",
+        file=discord.File(io.BytesIO(tiny_png()), filename="chart.png"),
+        ephemeral=True,
     )
 
 
@@ -157,7 +183,9 @@ async def dm(interaction: discord.Interaction, user: discord.User) -> None:
     try:
         await user.send("hello from minibot")
     except discord.Forbidden as exc:
-        await interaction.response.send_message(f"forbidden {exc.status} {exc.code}", ephemeral=True)
+        await interaction.response.send_message(
+            f"forbidden {exc.status} {exc.code}", ephemeral=True
+        )
     else:
         await interaction.response.send_message("sent", ephemeral=True)
 
@@ -180,7 +208,12 @@ reminders = app_commands.Group(name="reminders", description="Walk reminders")
 
 
 @reminders.command(name="start", description="Start reminders")
-@app_commands.choices(where=[app_commands.Choice(name="dm", value="dm"), app_commands.Choice(name="here", value="here")])
+@app_commands.choices(
+    where=[
+        app_commands.Choice(name="dm", value="dm"),
+        app_commands.Choice(name="here", value="here"),
+    ]
+)
 async def reminders_start(
     interaction: discord.Interaction, time: str, where: app_commands.Choice[str] | None = None
 ) -> None:
@@ -192,14 +225,20 @@ bot.tree.add_command(reminders)
 
 
 @bot.tree.error
-async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+async def on_app_command_error(
+    interaction: discord.Interaction, error: app_commands.AppCommandError
+) -> None:
     log.error("command failed: %r", error)
     if not interaction.response.is_done():
         await interaction.response.send_message("sorry, that failed", ephemeral=True)
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stdout)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stdout,
+    )
     token = os.environ["DISCORD_TOKEN"]
     discord.http.Route.BASE = os.environ["DISCORD_API_BASE"].rstrip("/")
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DISCORD_GATEWAY_URL"])

@@ -117,6 +117,9 @@ class RecordedRequest:
         return f"<{self.method} {self.path} -> {self.status}>"
 
 
+RECORD: web.RequestKey[RecordedRequest] = web.RequestKey("record", RecordedRequest)
+
+
 @dataclass
 class FailureRule:
     """An injected failure: the next ``count`` matching requests get this answer."""
@@ -306,7 +309,7 @@ class RestApi:
             authorized=authorized,
             at=time.monotonic(),
         )
-        request["record"] = rec
+        request[RECORD] = rec
         fake.requests.append(rec)
         try:
             resp = await self._dispatch(request, handler, rec, template, authorized)
@@ -484,7 +487,7 @@ class RestApi:
         self._check_app(request)
         scope = self._scope(request)
         payload, _ = await read_payload(request)
-        request["record"].body = payload
+        request[RECORD].body = payload
         if not isinstance(payload, list):
             raise ApiError(
                 400,
@@ -507,7 +510,7 @@ class RestApi:
         self._check_app(request)
         scope = self._scope(request)
         payload, _ = await read_payload(request)
-        request["record"].body = payload
+        request[RECORD].body = payload
         violations = limits.check_commands([payload])
         if violations:
             raise invalid_form(violations)
@@ -564,7 +567,7 @@ class RestApi:
         fake = self.fake
         ix = self._interaction_for_callback(request)
         payload, files = await read_payload(request)
-        rec: RecordedRequest = request["record"]
+        rec: RecordedRequest = request[RECORD]
         rec.body, rec.files = payload, files
         latency = time.monotonic() - ix.dispatched_at
         try:
@@ -734,7 +737,7 @@ class RestApi:
         fake = self.fake
         ix = self._interaction_for_webhook(request)
         payload, files = await read_payload(request)
-        rec: RecordedRequest = request["record"]
+        rec: RecordedRequest = request[RECORD]
         rec.body, rec.files = payload, files
         payload = payload or {}
         violations = limits.check_message(payload, has_files=bool(files))
@@ -776,7 +779,7 @@ class RestApi:
         ix = self._interaction_for_webhook(request)
         msg = self._webhook_message(ix, request.match_info["message_id"])
         payload, files = await read_payload(request)
-        rec: RecordedRequest = request["record"]
+        rec: RecordedRequest = request[RECORD]
         rec.body, rec.files = payload, files
         payload = payload or {}
         violations = limits.check_message(payload, has_files=bool(files), edit=True)
@@ -844,7 +847,7 @@ class RestApi:
         fake = self.fake
         channel = self._channel(request)
         payload, files = await read_payload(request)
-        rec: RecordedRequest = request["record"]
+        rec: RecordedRequest = request[RECORD]
         rec.body, rec.files = payload, files
         payload = payload or {}
         if channel.type == DM:
@@ -916,7 +919,7 @@ class RestApi:
         if msg.author is not self.fake.bot_user:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
         payload, files = await read_payload(request)
-        rec: RecordedRequest = request["record"]
+        rec: RecordedRequest = request[RECORD]
         rec.body, rec.files = payload, files
         payload = payload or {}
         violations = limits.check_message(payload, has_files=bool(files), edit=True)
@@ -954,7 +957,7 @@ class RestApi:
 
     async def create_dm(self, request: web.Request) -> web.Response:
         payload, _ = await read_payload(request)
-        request["record"].body = payload
+        request[RECORD].body = payload
         try:
             user = self.fake.users[int((payload or {})["recipient_id"])]
         except (KeyError, ValueError, TypeError) as exc:
