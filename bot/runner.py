@@ -122,7 +122,7 @@ def sync_main(args: argparse.Namespace) -> int:
     if settings is None:
         return EXIT_SETTINGS
     token = settings.discord.token_value()
-    setup_logging("WARNING", secrets=[token])
+    setup_logging("ERROR", secrets=[token])  # the one line printed below is the output
     configure_endpoints(settings.discord)
     guild_id: int | None = getattr(args, "guild", None)
     try:
