@@ -1,0 +1,215 @@
+"""Interaction round-trip latency and sustained throughput of the real bot, through the fake Discord.
+
+    .venv/bin/python bench/interaction_bench.py [--count 400] [--seconds 10] [--concurrency 16]
+
+Starts a FakeDiscord on 127.0.0.1, registers the commands with ``walkwell sync``, starts the bot
+(``python -m bot``) and then, as Discord users would:
+
+1. latency: ``--count`` interactions one after another, per command; the round trip is the time
+   from the fake sending INTERACTION_CREATE to it receiving the bot's callback;
+2. throughput: ``--concurrency`` users keep interactions in flight for ``--seconds`` seconds.
+
+Targets (from the issue): p99 under 50 ms, and at least 200 interactions per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.e2e.harness import BOT_ARGV, BotProcess, walkwell  # noqa: E402
+from tests.fakediscord import FakeChannel, FakeDiscord, FakeInteraction, FakeUser  # noqa: E402
+
+P99_TARGET_MS = 50.0
+RATE_TARGET = 200.0
+
+QUESTIONS = [
+    "how fast should I walk?",
+    "what shoes should I wear?",
+    "how long should my steps be?",
+    "should I swing my arms?",
+    "is walking uphill good for my back?",
+    "how often should I walk?",
+]
+
+Scenario = Callable[[FakeDiscord, FakeUser, FakeChannel, int], Awaitable[FakeInteraction]]
+
+
+async def s_ask(fake: FakeDiscord, user: FakeUser, channel: FakeChannel, n: int) -> FakeInteraction:
+    return await fake.slash(
+        user, "ask", {"question": QUESTIONS[n % len(QUESTIONS)]}, channel=channel
+    )
+
+
+async def s_guide(
+    fake: FakeDiscord, user: FakeUser, channel: FakeChannel, n: int
+) -> FakeInteraction:
+    return await fake.slash(user, "guide", {"topic": "posture"}, channel=channel)
+
+
+async def s_autocomplete(
+    fake: FakeDiscord, user: FakeUser, channel: FakeChannel, n: int
+) -> FakeInteraction:
+    typed = ["c", "ca", "cad", "po", "sho", "arm"][n % 6]
+    return await fake.autocomplete_interaction(
+        user, "guide", {"topic": typed}, focused="topic", channel=channel
+    )
+
+
+async def s_cadence(
+    fake: FakeDiscord, user: FakeUser, channel: FakeChannel, n: int
+) -> FakeInteraction:
+    return await fake.slash(user, "cadence", {"current": 80 + n % 30}, channel=channel)
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "ask": s_ask,
+    "guide": s_guide,
+    "autocomplete": s_autocomplete,
+    "cadence": s_cadence,
+}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+async def latency(
+    fake: FakeDiscord, users: list[FakeUser], channel: FakeChannel, name: str, count: int
+) -> list[float]:
+    scenario = SCENARIOS[name]
+    out = []
+    for n in range(count):
+        ix = await scenario(fake, users[n % len(users)], channel, n)
+        resp = await ix.response(timeout=5)
+        out.append(resp.latency * 1000)
+    return out
+
+
+async def throughput(
+    fake: FakeDiscord,
+    users: list[FakeUser],
+    channel: FakeChannel,
+    seconds: float,
+    concurrency: int,
+    names: list[str],
+) -> tuple[int, float, list[float]]:
+    stop_at = time.monotonic() + seconds
+    done = 0
+    lat: list[float] = []
+    counter = itertools.count()
+
+    async def worker(w: int) -> None:
+        nonlocal done
+        while time.monotonic() < stop_at:
+            n = next(counter)
+            scenario = SCENARIOS[names[n % len(names)]]
+            ix = await scenario(fake, users[w % len(users)], channel, n)
+            resp = await ix.response(timeout=10)
+            lat.append(resp.latency * 1000)
+            done += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker(w) for w in range(concurrency)))
+    return done, time.monotonic() - started, lat
+
+
+def report(label: str, values: list[float]) -> str:
+    return (
+        f"{label:<14} n={len(values):<5} p50={percentile(values, 50):7.2f} ms  "
+        f"p90={percentile(values, 90):7.2f} ms  p99={percentile(values, 99):7.2f} ms  "
+        f"max={max(values):7.2f} ms  mean={statistics.fmean(values):6.2f} ms"
+    )
+
+
+async def main(args: argparse.Namespace) -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="walkwell-bench-"))
+    # the bench measures the bot, not Discord's per-route buckets
+    async with FakeDiscord(global_rate=None, route_limit=(10_000, 1.0)) as fake:
+        guild = fake.add_guild("bench")
+        channel = fake.add_text_channel(guild, "general")
+        users = [fake.add_user(f"walker{i}") for i in range(max(args.concurrency, 4))]
+        for user in users:
+            fake.add_member(guild, user)
+        if args.bot_argv == BOT_ARGV:
+            synced = await walkwell(fake, workdir, "sync")
+            if synced.returncode != 0:
+                print(synced.output, file=sys.stderr)
+                return 1
+        bot = BotProcess(fake, workdir, argv=args.bot_argv)
+        await bot.start()
+        try:
+            await bot.wait_ready(timeout=60)
+            names = [n for n in args.scenarios.split(",") if n]
+            # warm up: first calls load caches, compile regexes, open the DB pool
+            for name in names:
+                await latency(fake, users, channel, name, 20)
+            print(f"interaction round trip through the fake Discord (bot pid {bot.pid})")
+            everything: list[float] = []
+            for name in names:
+                values = await latency(fake, users, channel, name, args.count)
+                everything += values
+                print(report(name, values))
+            print(report("all (serial)", everything))
+            done, elapsed, lat = await throughput(
+                fake, users, channel, args.seconds, args.concurrency, names
+            )
+            rate = done / elapsed
+            print(
+                f"sustained: {done} interactions in {elapsed:.1f} s with {args.concurrency} in "
+                f"flight = {rate:.0f}/s"
+            )
+            print(report("under load", lat))
+            problems = fake.problems()
+            p99 = percentile(everything, 99)
+            print(
+                f"targets: serial p99 {p99:.1f} ms < {P99_TARGET_MS:.0f} ms: "
+                f"{'met' if p99 < P99_TARGET_MS else 'MISSED'}; "
+                f"{rate:.0f}/s >= {RATE_TARGET:.0f}/s: {'met' if rate >= RATE_TARGET else 'MISSED'}"
+            )
+            if problems:
+                print("problems seen by the fake:", *problems[:10], sep="\n  ")
+                return 1
+            return 0 if p99 < P99_TARGET_MS and rate >= RATE_TARGET else 3
+        finally:
+            await bot.stop()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--count", type=int, default=300, help="serial interactions per scenario")
+    p.add_argument("--seconds", type=float, default=10.0, help="length of the throughput run")
+    p.add_argument("--concurrency", type=int, default=16, help="interactions in flight")
+    p.add_argument(
+        "--scenarios",
+        default="ask,guide,autocomplete,cadence",
+        help=f"comma-separated, from: {', '.join(SCENARIOS)}",
+    )
+    p.add_argument(
+        "--bot-argv",
+        nargs="+",
+        default=BOT_ARGV,
+        help="the bot command line (default: python -m bot)",
+    )
+    return p.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse_args())))
