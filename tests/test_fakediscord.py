@@ -94,7 +94,7 @@ async def test_slash_ephemeral(world: World) -> None:
     resp = await ix.response()
     assert resp.type == 4
     assert resp.ephemeral and resp.content == "pong"
-    assert ix.original is resp.message and ix.original.ephemeral
+    assert ix.original is not None and ix.original is resp.message and ix.original.ephemeral
 
 
 async def test_typed_options_and_allowed_mentions(world: World) -> None:
@@ -171,10 +171,7 @@ async def test_button_click_edits_message_and_select(world: World) -> None:
     resp = await click.response()
     assert resp.type == 7
     assert msg.content == "clicked 1 by bob"
-    assert msg.find_component("mini:count") == {
-        **msg.find_component("mini:count"),
-        "label": "Count 1",
-    }
+    assert (msg.find_component("mini:count") or {}).get("label") == "Count 1"
     picked = await fake.select(world.alice, msg, "mini:pick", ["posture"])
     assert (await picked.response()).content == "picked posture"
     with pytest.raises(ValueError):
@@ -337,7 +334,7 @@ async def test_over_long_content_is_refused_400_50035(world: World) -> None:
     status, code, body = ix.rejected[0]
     assert (status, code) == (400, 50035)
     assert body["errors"]["data"]["content"]["_errors"][0]["code"] == "BASE_TYPE_MAX_LENGTH"
-    assert fake.rejected and fake.rejected[-1].template.startswith("/interactions/")
+    assert fake.rejected and (fake.rejected[-1].template or "").startswith("/interactions/")
     fake.rejected.pop()
     ix.rejected.clear()
 

@@ -175,6 +175,7 @@ class Gateway:
         conn = await self.fake.wait_until(
             lambda: self.connection, timeout=timeout, what="a gateway connection"
         )
+        assert conn is not None
         before = conn.heartbeats
         conn.send({"op": OP_HEARTBEAT, "d": None})
         await self.fake.wait_until(

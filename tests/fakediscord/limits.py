@@ -254,7 +254,7 @@ def _check_select(out: list[Violation], path: str, comp: dict[str, Any], seen: s
                         "Select option values must be unique",
                     )
                 )
-            values.add(opt.get("value"))
+            values.add(str(opt.get("value")))
     lo, hi = comp.get("min_values", 1), comp.get("max_values", 1)
     if not (0 <= lo <= 25 and 1 <= hi <= 25 and lo <= hi):
         out.append(
@@ -510,7 +510,7 @@ def _check_options(
                     f"Option name {name} is already used",
                 )
             )
-        names.add(name)
+        names.add(str(name))
         otype = opt.get("type")
         if otype in (1, 2):
             if otype == 2 and depth > 0 or otype == 1 and depth > 1:

@@ -224,7 +224,8 @@ class FakeDiscord:
         await self._site.start()
         server = self._site._server
         assert server is not None
-        self._port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        sockets = getattr(server, "sockets", None) or []
+        self._port = int(sockets[0].getsockname()[1])
         return self
 
     async def close(self) -> None:
@@ -1302,7 +1303,7 @@ class FakeDiscord:
 
         def fill(comp: dict[str, Any]) -> dict[str, Any] | None:
             ctype = comp.get("type")
-            cid = comp.get("custom_id")
+            cid = str(comp.get("custom_id"))
             if ctype == 4:
                 value = str(remaining.pop(cid, comp.get("value") or ""))
                 if validate:
