@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot import exts
 from bot.errors import on_app_command_error
+from bot.health import GATEWAY_MAX_AGE, Health
 from bot.render import UnitButton
 from bot.texts import Texts
 from knowledge.models import Library
@@ -72,6 +73,7 @@ class WalkWell(commands.Bot):
         library: Library | None = None,
         engine: Any = None,
         load_knowledge: bool = True,
+        health_file: str | None = None,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -86,6 +88,9 @@ class WalkWell(commands.Bot):
         self._engine = engine
         self._load_knowledge = load_knowledge
         self.texts = Texts.from_library(library) if library is not None else Texts()
+        #: Liveness for ``walkwell health``; features add their own beats (the reminder sweep).
+        self.health = Health(health_file)
+        self._health_task: asyncio.Task[None] | None = None
         self.tree.error(on_app_command_error)
 
     @property
@@ -110,6 +115,15 @@ class WalkWell(commands.Bot):
         for name in extension_names():
             await self.load_extension(name)
         log.info("extensions loaded: %s", ", ".join(sorted(self.extensions)))
+        if self.health.path is not None:
+            self._health_task = asyncio.create_task(self.health.run(self), name="walkwell-health")
+
+    async def close(self) -> None:
+        if self._health_task is not None:
+            self._health_task.cancel()
+            self._health_task = None
+            self.health.remove()  # a stopped bot is not healthy, at once
+        await super().close()
 
     async def on_ready(self) -> None:
         user = self.user
@@ -119,6 +133,9 @@ class WalkWell(commands.Bot):
             user.id if user else "?",
             len(self.guilds),
         )
+        self.health.beat("gateway", GATEWAY_MAX_AGE)
+        if self.health.path is not None:
+            await asyncio.to_thread(self.health.write)  # healthy now, not at the next round
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: messages are handled by the cogs' listeners only."""
