@@ -8,8 +8,9 @@ Usage::
     await db.close()
 
 SQLite (the default) runs in WAL mode with ``busy_timeout`` and foreign keys on, and every
-transaction starts with ``BEGIN IMMEDIATE``: writers queue on the busy timeout instead of failing
-with "database is locked" when two of them upgrade a read lock at once. PostgreSQL uses asyncpg.
+write transaction (``db.begin()``, ``engine.begin()``) starts with ``BEGIN IMMEDIATE``: writers
+queue on the busy timeout instead of failing with "database is locked" when two of them upgrade a
+read lock at once. ``db.read()`` opens a plain read transaction. PostgreSQL uses asyncpg.
 
 Migrations: Alembic, with the scripts inside the package (``schedules/migrations/versions``), run
 programmatically on the application's own async engine by :func:`upgrade_schema` — at start-up
@@ -33,7 +34,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from schedules.settings import DatabaseSettings, normalise_database_url
 
-__all__ = ["Database", "create_engine", "current_revision", "head_revision", "upgrade_schema"]
+__all__ = [
+    "Database",
+    "create_engine",
+    "current_revision",
+    "dialect_insert",
+    "head_revision",
+    "upgrade_schema",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +49,8 @@ SCRIPT_LOCATION = "schedules:migrations"
 #: Key of the PostgreSQL advisory lock held while migrating ("walkwell" in ASCII, as a number).
 MIGRATION_LOCK_KEY = 0x77616C6B77656C6C
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Execution option marking a read-only transaction (a plain deferred BEGIN on SQLite).
+READ_ONLY = "walkwell_read_only"
 
 
 def _url_of(target: DatabaseSettings | str | None) -> str:
@@ -84,7 +94,10 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")  # readers never block in WAL mode
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _alembic_config(connection: Connection | None = None) -> Any:
@@ -134,6 +147,13 @@ async def upgrade_schema(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(run)
 
 
+def dialect_insert(conn: AsyncConnection, table: Any) -> Any:
+    """An INSERT with ``on_conflict_do_nothing/do_update`` for the connection's backend."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
 class Database:
     """An engine plus the few things every caller needs. Create with :meth:`open`."""
 
@@ -165,9 +185,18 @@ class Database:
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
-        """One transaction: committed when the block ends, rolled back on an exception."""
+        """One write transaction: committed when the block ends, rolled back on an exception.
+        (On SQLite it takes the write lock up front: ``BEGIN IMMEDIATE``.)"""
         async with self.engine.begin() as conn:
             yield conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """One read-only transaction (on SQLite it takes no write lock)."""
+        async with self.engine.connect() as conn:
+            await conn.execution_options(**{READ_ONLY: True})
+            async with conn.begin():
+                yield conn
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -41,11 +41,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, bindparam, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schedules.db import Database
+from schedules.db import Database, dialect_insert
 from schedules.delivery import (
     Kind,
     Outgoing,
@@ -81,11 +80,6 @@ INSERT_CHUNK = 400
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def dialect_insert(conn: AsyncConnection, table: Any) -> Any:
-    """An INSERT that supports ``on_conflict_*`` for the connection's backend."""
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 @dataclass
@@ -309,14 +303,16 @@ class ReminderEngine:
             raise ValueError("now must be timezone-aware")
         async with self._sweep_lock:
             queue: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=self.settings.batch_size)
-            workers = [
-                asyncio.create_task(self._worker(queue, report, now))
-                for _ in range(self.settings.max_in_flight)
-            ]
+            workers: list[asyncio.Task[None]] = []
             try:
                 while not self._stopping:
                     moment = now or self.clock()
                     jobs, touched = await self._claim(moment, report)
+                    if jobs and not workers:  # started on first need: idle sweeps stay cheap
+                        workers = [
+                            asyncio.create_task(self._worker(queue, report, now))
+                            for _ in range(self.settings.max_in_flight)
+                        ]
                     for job in jobs:
                         await queue.put(job)
                     if touched == 0:
@@ -332,8 +328,22 @@ class ReminderEngine:
             log.info("reminder sweep: %s", report)
         return report
 
+    async def _anything_due(self, now: datetime) -> bool:
+        """One cheap read: is any reminder, snooze or expired claim due? (Most minutes: no.)"""
+        query = select(
+            or_(
+                exists().where(subs.c.next_due_utc <= now),
+                exists().where(deliveries.c.status == "claimed", deliveries.c.lease_until <= now),
+                exists().where(snoozes.c.due_utc <= now),
+            )
+        )
+        async with self.db.read() as conn:
+            return bool((await conn.execute(query)).scalar())
+
     async def _claim(self, now: datetime, report: SweepReport) -> tuple[list[_Job], int]:
         """One claim transaction. Returns the jobs to send and how many rows it changed."""
+        if not await self._anything_due(now):
+            return [], 0
         limit = self.settings.batch_size
         self._seq += 1
         jobs: dict[int, _Job] = {}
@@ -495,6 +505,11 @@ class ReminderEngine:
             if lateness > grace:
                 new_rows.append(
                     {**base, "kind": "reminder", "status": "skipped", "error": "missed: downtime"}
+                )
+                # the next one may itself be overdue but within grace: the next batch of this
+                # sweep then sends it (late) rather than skipping it as well
+                nxt, nxt_day = next_due(
+                    r.local_time, zone, now - grace, not_before=day + timedelta(days=1)
                 )
                 updates.append(self._sub_update(r, nxt, nxt_day, day, plan=plan))
                 continue
