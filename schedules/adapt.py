@@ -34,16 +34,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from schedules.progress import (
-    DEFAULT_PLAN,
-    ProgressionPlan,
-    Targets,
-    Totals,
-    WalkLike,
-    daily_series,
-    totals,
-)
+from schedules.progress import DEFAULT_PLAN, Totals, WalkLike, daily_series, totals
 from schedules.progress_texts import ProgressTexts, default_texts
+from schedules.progression import ProgressionPlan, WeeklyTargets
 
 __all__ = [
     "HIGH_PAIN",
@@ -93,8 +86,8 @@ class Adaptation:
     """The nudge's decision: ``targets`` is what applies from today (``previous`` before)."""
 
     decision: Decision
-    targets: Targets
-    previous: Targets
+    targets: WeeklyTargets
+    previous: WeeklyTargets
     reasons: tuple[Reason, ...]
     last_week: Totals
     week_before: Totals
@@ -113,10 +106,8 @@ class Adaptation:
         """A JSON-able record of the decision (for the delivery log or an export)."""
         return {
             "decision": self.decision.value,
-            "cadence_target": self.targets.cadence,
-            "minutes_target": self.targets.minutes,
-            "previous_cadence_target": self.previous.cadence,
-            "previous_minutes_target": self.previous.minutes,
+            "targets": self.targets.as_dict(),
+            "previous": self.previous.as_dict(),
             "reasons": [r.value for r in self.reasons],
         }
 
@@ -132,14 +123,20 @@ def adapt_targets(
     walks: Iterable[WalkLike],
     *,
     today: date,
-    current: Targets,
+    current: WeeklyTargets,
+    week: int | None = None,
     plan: ProgressionPlan = DEFAULT_PLAN,
 ) -> Adaptation:
     """Decide this week's targets from the log (see the module docstring for the rules).
 
-    ``today`` is the user's local date of the nudge; ``current`` the targets of the week that
-    just ended. Walks outside the two weeks before ``today`` are ignored.
+    ``today`` is the user's local date of the nudge (the first day of the new plan week);
+    ``current`` the targets of the week that just ended; ``week`` the new week's number
+    (default ``current.week + 1``). Walks outside the two weeks before ``today`` are ignored.
+    The new targets are ``plan.advance`` (a step up), ``plan.hold`` or a mix per dimension.
     """
+    new_week = current.week + 1 if week is None else week
+    step = plan.advance(current, new_week)
+    same = plan.hold(current, new_week)
     ws = list(walks)
     last_start, last_end = today - timedelta(days=7), today - timedelta(days=1)
     last = totals(ws, last_start, last_end)
@@ -147,7 +144,7 @@ def adapt_targets(
     series = daily_series(ws, last_start, last_end)
     days_on_target = sum(1 for p in series if p.walks and p.minutes >= current.minutes)
 
-    def done(decision: Decision, new: Targets, reasons: list[Reason]) -> Adaptation:
+    def done(decision: Decision, new: WeeklyTargets, reasons: list[Reason]) -> Adaptation:
         if decision is not Decision.HOLD:
             if new.cadence >= plan.cadence_goal:
                 reasons.append(Reason.CADENCE_GOAL)
@@ -164,7 +161,7 @@ def adapt_targets(
         )
 
     if last.walks == 0:
-        return done(Decision.KEEP, plan.step_up(current), [Reason.NO_LOG, Reason.START_SLOWLY])
+        return done(Decision.KEEP, step, [Reason.NO_LOG, Reason.START_SLOWLY])
 
     pain: list[Reason] = []
     if last.pain_max is not None and last.pain_max >= HIGH_PAIN:
@@ -172,7 +169,7 @@ def adapt_targets(
     if _pain_rose(last, before):
         pain.append(Reason.PAIN_ROSE)
     if pain:
-        return done(Decision.HOLD, current, [*pain, Reason.SEE_PROFESSIONAL])
+        return done(Decision.HOLD, same, [*pain, Reason.SEE_PROFESSIONAL])
 
     reasons: list[Reason] = []
     minutes_met = days_on_target >= MOST_DAYS
@@ -185,12 +182,18 @@ def adapt_targets(
 
     if cadence_met is None:
         if not minutes_met:
-            return done(Decision.HOLD, current, reasons)
+            return done(Decision.HOLD, same, reasons)
         reasons.append(Reason.CADENCE_NOT_LOGGED)
-        return done(Decision.STEP_UP, plan.step_up(current), reasons)
+        return done(Decision.STEP_UP, step, reasons)
     if not minutes_met and not cadence_met:
-        return done(Decision.HOLD, current, reasons)
-    new = plan.step_up(current, cadence=cadence_met, minutes=minutes_met)
+        return done(Decision.HOLD, same, reasons)
+    cadence = step.cadence if cadence_met else same.cadence
+    new = WeeklyTargets(
+        week=new_week,
+        cadence=cadence,
+        minutes=step.minutes if minutes_met else same.minutes,
+        incline=cadence >= plan.cadence_goal,
+    )
     return done(Decision.STEP_UP, new, reasons)
 
 
@@ -212,7 +215,12 @@ def format_nudge(adaptation: Adaptation, texts: ProgressTexts | None = None) -> 
     """The nudge's text: the decision, the reasons, the targets, and the plan's rule."""
     t = texts or default_texts()
     a = adaptation
-    lines = [t.get(f"nudge.{a.decision.value}")]
+    head = a.decision.value
+    if a.decision is Decision.STEP_UP and (
+        Reason.MINUTES_BELOW in a.reasons or Reason.CADENCE_BELOW in a.reasons
+    ):
+        head = "step_up_some"
+    lines = [t.get(f"nudge.{head}")]
     lines += [_reason_text(a, r, t) for r in a.reasons]
     lines.append(t.get("nudge.targets", cadence=a.targets.cadence, minutes=a.targets.minutes))
     lines.append(t.get("nudge.always"))

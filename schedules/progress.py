@@ -10,9 +10,9 @@ user's local days: each walk carries the local date it was logged for, and "toda
 - :func:`current_streak`: consecutive local days with a walk, ending today or yesterday (a streak
   is not broken before the day is over).
 - :func:`totals`: minutes, walks, days walked, average cadence, max and average pain over a range.
-- :class:`ProgressionPlan`: the plan's numbers (cadence from 85 by 5 a week up to 120; minutes from
-  10 by 5 a week up to 30) and :func:`planned_targets` / :func:`recorded_targets`: the weekly
-  targets as spans of days, for the chart.
+- :func:`planned_targets` / :func:`recorded_targets`: the weekly targets as spans of days, for the
+  chart, from the plan (:class:`schedules.progression.ProgressionPlan`: cadence from 85 by 5 a
+  week up to 120; minutes from 10 by 5 a week up to 30) or from the targets really announced.
 - :func:`summarize` puts it all together; :func:`format_summary` writes the text under the chart.
 """
 
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from schedules.progress_texts import ProgressTexts, default_texts
+from schedules.progression import ProgressionPlan
 from schedules.walklog import WalkInputError, local_day
 
 if TYPE_CHECKING:
@@ -36,14 +37,14 @@ __all__ = [
     "MAX_WEEKS",
     "DayPoint",
     "ProgressSummary",
-    "ProgressionPlan",
     "TargetSpan",
-    "Targets",
+    "HasTargets",
     "Totals",
     "WalkLike",
     "current_streak",
     "daily_series",
     "format_summary",
+    "plan_from_library",
     "planned_targets",
     "short_date",
     "recorded_targets",
@@ -71,72 +72,26 @@ class WalkLike(Protocol):
     def pain(self) -> int | None: ...
 
 
-@dataclass(frozen=True)
-class Targets:
-    """A week's targets: cadence in steps per minute, walking minutes a day."""
-
-    cadence: int
-    minutes: int
-
-
-@dataclass(frozen=True)
-class ProgressionPlan:
-    """The progression plan's numbers.
-
-    The guide: cadence "aim for 80-90 steps per minute. Then, work on increasing this rate to 120
-    or more over time", and "walk at least 30 minutes every day", "start slowly and gradually
-    increase". The starting points and weekly steps are WalkWell's plan (EDITORIAL.md, items 5-6).
-    """
-
-    cadence_start: int = 85
-    cadence_step: int = 5
-    cadence_goal: int = 120
-    minutes_start: int = 10
-    minutes_step: int = 5
-    minutes_goal: int = 30
-
-    def __post_init__(self) -> None:
-        if not 0 < self.cadence_start <= self.cadence_goal:
-            raise ValueError("need 0 < cadence_start <= cadence_goal")
-        if not 0 < self.minutes_start <= self.minutes_goal:
-            raise ValueError("need 0 < minutes_start <= minutes_goal")
-        if self.cadence_step < 0 or self.minutes_step < 0:
-            raise ValueError("weekly steps must not be negative")
-
-    @classmethod
-    def from_library(cls, library: Library) -> ProgressionPlan:
-        """The plan from the content's ``plan.yaml`` (cadence starts mid-way in 80-90)."""
-        c, g = library.cadence, library.goal
-        return cls(
-            cadence_start=(c.start_low + c.start_high) // 2,
-            cadence_step=c.weekly_step,
-            cadence_goal=c.goal,
-            minutes_start=g.start_minutes,
-            minutes_step=g.weekly_step_minutes,
-            minutes_goal=g.daily_minutes,
-        )
+class HasTargets(Protocol):
+    """A week's targets (e.g. :class:`~schedules.progression.WeeklyTargets`)."""
 
     @property
-    def start(self) -> Targets:
-        return Targets(self.cadence_start, self.minutes_start)
+    def cadence(self) -> int: ...
+    @property
+    def minutes(self) -> int: ...
 
-    def for_week(self, week: int) -> Targets:
-        """The targets of plan week ``week`` (1 is the first week) when every week steps up."""
-        n = max(0, week - 1)
-        return Targets(
-            cadence=min(self.cadence_start + n * self.cadence_step, self.cadence_goal),
-            minutes=min(self.minutes_start + n * self.minutes_step, self.minutes_goal),
-        )
 
-    def step_up(self, current: Targets, *, cadence: bool = True, minutes: bool = True) -> Targets:
-        """One weekly step from ``current``, capped at the goals; never lowers a target."""
-        new_cadence = current.cadence
-        if cadence and current.cadence < self.cadence_goal:
-            new_cadence = min(current.cadence + self.cadence_step, self.cadence_goal)
-        new_minutes = current.minutes
-        if minutes and current.minutes < self.minutes_goal:
-            new_minutes = min(current.minutes + self.minutes_step, self.minutes_goal)
-        return Targets(new_cadence, new_minutes)
+def plan_from_library(library: Library) -> ProgressionPlan:
+    """The plan with the content's numbers (``plan.yaml``; cadence starts mid-way in 80-90)."""
+    c, g = library.cadence, library.goal
+    return ProgressionPlan(
+        cadence_start=(c.start_low + c.start_high) // 2,
+        cadence_step=c.weekly_step,
+        cadence_goal=c.goal,
+        minutes_start=g.start_minutes,
+        minutes_step=g.weekly_step_minutes,
+        minutes_goal=g.daily_minutes,
+    )
 
 
 DEFAULT_PLAN = ProgressionPlan()
@@ -188,7 +143,7 @@ class ProgressSummary:
     targets: list[TargetSpan]
     streak: int
     week: Totals
-    current_targets: Targets | None
+    current_targets: TargetSpan | None
     any_walks: bool  # ever, not only in the window
 
 
@@ -292,7 +247,7 @@ def planned_targets(
 ) -> list[TargetSpan]:
     """The plan's targets week by week, for the days ``first..last`` on or after ``plan_start``.
 
-    Week 1 starts on ``plan_start``; every week steps up (as :meth:`ProgressionPlan.for_week`).
+    Week 1 starts on ``plan_start``; every week steps up (``ProgressionPlan.targets_for_week``).
     Use it when no target history was recorded (e.g. before any nudge was sent).
     """
     spans: list[TargetSpan] = []
@@ -300,14 +255,14 @@ def planned_targets(
     while day <= last:
         week = (day - plan_start).days // 7 + 1
         week_end = plan_start + timedelta(days=7 * week - 1)
-        t = plan.for_week(week)
+        t = plan.targets_for_week(week)
         spans.append(TargetSpan(day, min(week_end, last), t.cadence, t.minutes))
         day = week_end + timedelta(days=1)
     return spans
 
 
 def recorded_targets(
-    changes: Iterable[tuple[date, Targets]], first: date, last: date
+    changes: Iterable[tuple[date, HasTargets]], first: date, last: date
 ) -> list[TargetSpan]:
     """Targets as they really were: each ``(from_day, targets)`` change holds until the next one.
 
@@ -323,10 +278,10 @@ def recorded_targets(
     return spans
 
 
-def _targets_on(spans: Sequence[TargetSpan], day: date) -> Targets | None:
+def _targets_on(spans: Sequence[TargetSpan], day: date) -> TargetSpan | None:
     for s in spans:
         if s.start <= day <= s.end:
-            return Targets(s.cadence, s.minutes)
+            return s
     return None
 
 
@@ -337,7 +292,7 @@ def summarize(
     now: datetime,
     weeks: int = DEFAULT_WEEKS,
     plan_start: date | None = None,
-    target_changes: Iterable[tuple[date, Targets]] | None = None,
+    target_changes: Iterable[tuple[date, HasTargets]] | None = None,
     plan: ProgressionPlan = DEFAULT_PLAN,
 ) -> ProgressSummary:
     """Everything /progress shows for one user.

@@ -62,6 +62,7 @@ TEXT_KEYS: dict[str, frozenset[str]] = {
     "chart.pain_marks": _NONE,
     "chart.no_walks": _NONE,
     "nudge.step_up": _NONE,
+    "nudge.step_up_some": _NONE,
     "nudge.hold": _NONE,
     "nudge.keep": _NONE,
     "nudge.targets": _p("cadence", "minutes"),
