@@ -85,6 +85,10 @@ class Tuning:
     answer_floor: float = 0.42
     #: ...or this when the message has no walking/back-pain word and no unit phrase at all
     offtopic_floor: float = 0.55
+    #: a phrase score this high counts as "on topic" even without a topic word...
+    strong_phrase: float = 3.5
+    #: ...a weaker one needs this combined score
+    weak_phrase_floor: float = 0.5
     #: ...or, without the model, when the phrase score reaches this
     kw_only_floor: float = 2.5
     #: suggestions: up to this many units, each at least this share of the best score
@@ -115,6 +119,7 @@ class MatchingData:
         if unknown:
             raise ValueError(f"matching.yaml: unknown unit ids {sorted(unknown)}")
         self.topic = [Phrase(p) for p in raw.get("topic_words") or []]
+        self.stopwords = frozenset(str(w).lower() for w in raw.get("stopwords") or [])
         nc = raw.get("not_covered") or {}
         self.not_covered = [Phrase(p) for p in nc.get("phrases") or []]
         self.allow = [Phrase(p) for p in nc.get("allow") or []]
@@ -124,12 +129,19 @@ class MatchingData:
         self.index_texts: list[tuple[str, int, str]] = []
         for unit in library.units.values():
             spec = units_raw.get(unit.id) or {}
-            weights: dict[str, float] = {}
+            weights: dict[tuple[str, ...], tuple[Phrase, float]] = {}
             for alias in unit.aliases:
-                weights[alias] = 3.0
-            for p, w in (spec.get("phrases") or {}).items():
-                weights[str(p)] = float(w)
-            phrases = [(Phrase(p), w) for p, w in weights.items() if Phrase(p).parts]
+                ph = Phrase(alias)
+                content = [t for t in normalise(alias).split() if t not in self.stopwords]
+                w = 0.0 if not content else (3.0 if len(ph.parts) > 1 else 2.0)
+                if ph.parts and w > 0:
+                    weights[ph.parts] = (ph, w)
+            for text, w in (spec.get("phrases") or {}).items():
+                ph = Phrase(str(text))
+                if ph.parts:  # matching.yaml overrides an alias; "buy"/"buying" count once
+                    old = weights.get(ph.parts)
+                    weights[ph.parts] = (ph, max(float(w), old[1]) if old else float(w))
+            phrases = list(weights.values())
             questions = [unit.title, *([unit.question] if unit.question else [])]
             examples = [str(e) for e in spec.get("examples") or []]
             norm_examples = [normalise(t, self.rewrites) for t in questions + examples]
@@ -366,8 +378,15 @@ class Engine:
                 reason="not_covered",
             )
         if self.semantic:
-            bare = not on_topic and float(scores.phrases.max()) == 0.0
-            ok = top >= (t.offtopic_floor if bare else t.answer_floor)
+            # A message with no walking/back-pain word and no strong phrase must mean something
+            # close to a unit on its own (the model), or it is off-topic.
+            kw_best = float(scores.phrases[best])
+            if on_topic or kw_best >= t.strong_phrase:
+                ok = top >= t.answer_floor
+            elif kw_best > 0:
+                ok = top >= t.weak_phrase_floor
+            else:
+                ok = float(scores.semantic[best]) >= t.offtopic_floor
         else:
             ok = float(scores.phrases[best]) >= t.kw_only_floor or scores.fuzzy[best] > 0
         if not ok:

@@ -59,32 +59,36 @@ def test_dev_set_bar(engine: Engine) -> None:
     assert false_urgent == []
 
 
-def test_heldout_answers(engine: Engine) -> None:
-    rows = _rows("heldout_answers.jsonl")
-    right = sum(_ok(row, engine.answer(row["q"])) for row in rows)
-    assert right / len(rows) >= 0.85
+HELDOUT = sorted(p.name for p in DATA.glob("heldout_*.jsonl"))
 
 
-def test_heldout_none_precision_and_recall(engine: Engine) -> None:
-    rows = [*_rows("heldout_none.jsonl"), *_rows("heldout_answers.jsonl"), *_rows("dev.jsonl")]
-    predicted_none = [(row, r) for row in rows if (r := engine.answer(row["q"])).kind == "none"]
-    precision = sum(_ok(row, r) for row, r in predicted_none) / len(predicted_none)
-    assert precision >= 0.85
-    none_rows = _rows("heldout_none.jsonl")
-    recall = sum(engine.answer(row["q"]).kind == "none" for row in none_rows) / len(none_rows)
-    assert recall >= 0.85
+def test_heldout_sets_exist() -> None:
+    rows = [row for name in HELDOUT for row in _rows(name)]
+    assert len(rows) >= 80
 
 
-def test_heldout_red_flags(engine: Engine) -> None:
-    rows = _rows("heldout_redflags.jsonl")
-    results = [(row, engine.answer(row["q"])) for row in rows]
-    urgent = [(row, r) for row, r in results if row["expect"] == "urgent"]
-    caught = sum(r.kind == "urgent" for _, r in urgent)
-    assert caught / len(urgent) >= 0.9
-    false_alarms = [
-        row["q"] for row, r in results if row["expect"] != "urgent" and r.kind == "urgent"
-    ]
+@pytest.mark.parametrize("name", HELDOUT)
+def test_heldout_set(engine: Engine, name: str) -> None:
+    """Each held-out set: >= 85% right unit, >= 90% red flags caught, no false alarm,
+    >= 85% precision on "none" (the acceptance bar, on questions the matching data never saw
+    before the set was written)."""
+    results = [(row, engine.answer(row["q"])) for row in _rows(name)]
+    units = [(row, r) for row, r in results if row["expect"] not in {"none", "urgent"}]
+    if units:
+        assert sum(_ok(row, r) for row, r in units) / len(units) >= 0.85
+    urgent = [r for row, r in results if row["expect"] == "urgent"]
+    if urgent:
+        assert sum(r.kind == "urgent" for r in urgent) / len(urgent) >= 0.9
+    false_alarms = [row["q"] for row, r in results if r.kind == "urgent" and not _ok(row, r)]
     assert false_alarms == []
+    said_none = [(row, r) for row, r in results if r.kind == "none"]
+    if len(said_none) >= 5:
+        assert sum(_ok(row, r) for row, r in said_none) / len(said_none) >= 0.85
+
+
+def test_none_recall(engine: Engine) -> None:
+    rows = [row for name in HELDOUT for row in _rows(name) if row["expect"] == "none"]
+    assert sum(engine.answer(row["q"]).kind == "none" for row in rows) / len(rows) >= 0.85
 
 
 # -- matching ----------------------------------------------------------------------------------
