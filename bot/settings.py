@@ -7,14 +7,15 @@ the variable may be the token). The runners print that line and exit with code 2
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
+
+from schedules.settings import DatabaseSettings
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
@@ -107,17 +108,17 @@ S = TypeVar("S", bound=BaseSettings)
 class Settings:
     discord: DiscordSettings
     bot: BotSettings
-    #: ``schedules.settings.DatabaseSettings`` once the reminders engine provides it, else None.
-    database: BaseSettings | None = None
+    #: The reminders engine's own section (``DATABASE_URL``), reused rather than duplicated.
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
 
 
 def _env_name(cls: type[BaseSettings], loc: tuple[int | str, ...]) -> str:
     if not loc:
         return cls.__name__
     name = str(loc[0])
-    field = cls.model_fields.get(name)
-    if field is not None:
-        alias = field.validation_alias or field.alias
+    info = cls.model_fields.get(name)
+    if info is not None:
+        alias = info.validation_alias or info.alias
         if isinstance(alias, str):
             return alias.upper()
     prefix = str(cls.model_config.get("env_prefix") or "")
@@ -136,24 +137,11 @@ def _build(cls: type[S]) -> S:
         raise SettingsProblem(str(exc).splitlines()[0]) from None
 
 
-def _database_settings_class() -> type[BaseSettings] | None:
-    """The reminders engine owns the database settings; the bot reuses its class when present."""
-    try:
-        module = importlib.import_module("schedules.settings")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("schedules.settings", "schedules"):
-            return None
-        raise
-    cls = getattr(module, "DatabaseSettings", None)
-    return cls if isinstance(cls, type) and issubclass(cls, BaseSettings) else None
-
-
 def load_settings(*, require_token: bool = False) -> Settings:
     """Every section, validated. Raises :class:`SettingsProblem` (one line) on the first problem."""
     discord = _build(DiscordSettings)
     if require_token:
         discord.token_value()
     bot = _build(BotSettings)
-    db_cls = _database_settings_class()
-    database = _build(db_cls) if db_cls is not None else None
+    database = _build(DatabaseSettings)
     return Settings(discord=discord, bot=bot, database=database)
