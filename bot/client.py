@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import pkgutil
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
@@ -20,6 +19,7 @@ from knowledge.models import Library
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+    from knowledge.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +55,17 @@ def extension_names() -> list[str]:
     )
 
 
-def load_knowledge(library: Library | None = None) -> tuple[Library, Any]:
-    """The guide (unless given) and its answering engine. Blocking: call it off the event loop."""
+def load_knowledge(library: Library | None = None) -> tuple[Library, Engine]:
+    """The guide (unless given) and its answering engine. Blocking: call it off the event loop.
+
+    Imported here, not at the top: ``walkwell sync`` and ``invite`` never pay for the engine.
+    """
+    from knowledge.engine import Engine
+    from knowledge.loader import default_library
+
     if library is None:
-        library = importlib.import_module("knowledge.loader").default_library()
-    engine = importlib.import_module("knowledge.engine").Engine.load(library)
-    return library, engine
+        library = default_library()
+    return library, Engine.load(library)
 
 
 class WalkWell(commands.Bot):
@@ -71,7 +76,7 @@ class WalkWell(commands.Bot):
         settings: Settings | None = None,
         *,
         library: Library | None = None,
-        engine: Any = None,
+        engine: Engine | None = None,
         load_knowledge: bool = True,
         health_file: str | None = None,
     ) -> None:
@@ -100,7 +105,7 @@ class WalkWell(commands.Bot):
         return self._library
 
     @property
-    def engine(self) -> Any:
+    def engine(self) -> Engine:
         if self._engine is None:
             raise RuntimeError("the answering engine is not loaded (setup_hook has not run)")
         return self._engine

@@ -66,11 +66,19 @@ async def on_app_command_error(
     interaction: discord.Interaction[Any], error: app_commands.AppCommandError
 ) -> None:
     """``CommandTree.on_error``: bad input gets a plain private note, anything else an error id."""
+    texts = _texts(interaction)
+    note: str | None = None
     if isinstance(error, app_commands.TransformerError):
+        note = texts("error_bad_input")
+    elif isinstance(error, app_commands.CommandOnCooldown):
+        note = texts("error_cooldown", seconds=max(1, round(error.retry_after)))
+    elif isinstance(error, app_commands.CheckFailure):
+        note = texts("error_not_allowed")
+    if note is not None:  # the user's doing, not a fault: no error id, nothing in the error log
         try:
-            await send_private(interaction, _texts(interaction)("error_bad_input"))
+            await send_private(interaction, note)
         except discord.HTTPException:
-            log.warning("could not answer a bad-input interaction")
+            log.warning("could not answer a refused interaction")
         return
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     name = interaction.command.qualified_name if interaction.command else "unknown command"

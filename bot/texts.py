@@ -59,6 +59,8 @@ DEFAULTS: dict[str, str] = {
     ),
     # errors
     "error": "Sorry, something went wrong on our side. Error id: `{error_id}`.",
+    "error_cooldown": "Slow down a little: try again in {seconds} seconds.",
+    "error_not_allowed": "This command cannot be used here.",
     "error_bad_input": "That value is not valid here: check the command's options and try again.",
 }
 

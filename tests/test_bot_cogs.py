@@ -432,3 +432,22 @@ async def test_error_after_a_response_goes_to_a_followup(bot: Any) -> None:
     await interaction.response.defer()
     await errors.report(interaction, RuntimeError("late"), "test")
     assert sent(interaction.followup.send)["ephemeral"] is True
+
+
+@pytest.mark.parametrize(
+    ("error", "key"),
+    [
+        (app_commands.CheckFailure("no"), "error_not_allowed"),
+        (app_commands.CommandOnCooldown(app_commands.Cooldown(1, 10.0), 4.2), "error_cooldown"),
+    ],
+)
+async def test_refusals_are_private_notes_without_an_error_id(
+    bot: Any, caplog: pytest.LogCaptureFixture, error: app_commands.AppCommandError, key: str
+) -> None:
+    interaction = MockInteraction(client=bot)
+    with caplog.at_level(logging.ERROR):
+        await errors.on_app_command_error(interaction, error)
+    kwargs = sent(interaction.response.send_message)
+    assert kwargs["ephemeral"] is True
+    assert kwargs["content"] == bot.texts(key, seconds=4)
+    assert not caplog.records

@@ -30,7 +30,7 @@ class Ask(commands.Cog):
         question = sanitize.question_text(text)
         if not question:
             return render.Reply(content=texts("ask_empty"), ephemeral=interaction)
-        result: Any = await asyncio.to_thread(self.bot.engine.answer, question)
+        result = await asyncio.to_thread(self.bot.engine.answer, question)
         log.info("ask: kind=%s id=%s score=%.3f", result.kind, result.id, result.score)
         if result.kind == "urgent":
             # Privately where we can: symptoms are nobody else's business.
