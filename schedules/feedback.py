@@ -51,6 +51,9 @@ __all__ = [
 MAX_QUESTION = 300
 #: token_sort_ratio (0-100) from which two question keys are the same question.
 GROUP_THRESHOLD = 88
+#: Keys shorter than SHORT_KEY characters must match at SHORT_THRESHOLD or more.
+SHORT_KEY = 12
+SHORT_THRESHOLD = 95
 #: At most this many distinct questions are fuzzy-grouped (most frequent first); the rest are
 #: counted exactly. Bounds the report's time on a large table (grouping is quadratic).
 MAX_DISTINCT = 5000
@@ -168,7 +171,9 @@ def group_questions(
         if i >= max_distinct:
             extra.append([key])
             continue
-        match = process.extractOne(key, reps, scorer=fuzz.token_sort_ratio, score_cutoff=threshold)
+        # Short questions need a closer match: one letter is a big part of "shoes".
+        cutoff = threshold if len(key) >= SHORT_KEY else max(threshold, SHORT_THRESHOLD)
+        match = process.extractOne(key, reps, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff)
         if match is None:
             reps.append(key)
             members.append([key])
