@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -601,3 +602,45 @@ async def test_fake_survives_concurrent_interactions(world: World) -> None:
     ixs = [await fake.slash(world.alice, "ping", channel=world.general) for _ in range(30)]
     responses = await asyncio.gather(*(ix.response(timeout=10) for ix in ixs))
     assert all(r.content == "pong" for r in responses)
+
+
+async def test_two_shards_get_their_own_guilds(tmp_path: Path) -> None:
+    async with FakeDiscord() as fake:
+        guilds = [fake.add_guild(f"shard {i}", shard=(i, 2)) for i in range(2)]
+        channels = [fake.add_text_channel(g) for g in guilds]
+        erin = fake.add_user("erin")
+        for g in guilds:
+            fake.add_member(g, erin)
+        bots = [
+            BotProcess(
+                fake,
+                tmp_path / f"shard{i}",
+                argv=MINIBOT,
+                env={
+                    "DISCORD_SHARD_ID": str(i),
+                    "DISCORD_SHARD_COUNT": "2",
+                    "MINIBOT_SYNC": "1" if i == 0 else "0",
+                },
+            )
+            for i in range(2)
+        ]
+        for bot in bots:
+            await bot.start()
+        try:
+            await fake.wait_ready(timeout=30)
+            assert sorted(s.shard[0] for s in fake.gateway.shards.values()) == [0, 1]
+            for shard, channel in enumerate(channels):
+                ix = await fake.slash(erin, "ping", channel=channel)
+                assert (await ix.response()).content == "pong"
+                owner = fake.gateway.shards[shard]
+                assert any(f["d"].get("id") == str(ix.id) for _, f in owner.buffer)
+                ready = next(f["d"] for _, f in owner.buffer if f["t"] == "READY")
+                assert [g["id"] for g in ready["guilds"]] == [str(guilds[shard].id)]
+            dm = await fake.user_dm(erin, "hello")  # DMs go to shard 0
+            reply = await fake.wait_for_bot_message(dm.channel, after=dm)
+            assert reply.content == "you said: hello"
+        finally:
+            for bot in bots:
+                await bot.stop()
+        for bot in bots:
+            bot.assert_clean_exit()

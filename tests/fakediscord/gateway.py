@@ -134,11 +134,16 @@ class GatewaySession:
 
 
 class Gateway:
+    """Sessions by shard, like Discord: a guild's events go to shard ``(guild_id >> 22) % count``,
+    DMs to shard 0. A single unsharded bot is shard ``[0, 1]``."""
+
     def __init__(self, fake: FakeDiscord, *, heartbeat_interval_ms: int = 41250) -> None:
         self.fake = fake
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        #: every session ever identified, by session id (for RESUME)
         self.sessions: dict[str, GatewaySession] = {}
-        self.current: GatewaySession | None = None
+        #: the live session of each shard id
+        self.shards: dict[int, GatewaySession] = {}
         self.connections: list[GatewayConnection] = []
         self.identifies: list[dict[str, Any]] = []
         self.resumes = 0
@@ -150,9 +155,38 @@ class Gateway:
     # -- queries ---------------------------------------------------------------------------------
 
     @property
-    def connection(self) -> GatewayConnection | None:
-        s = self.current
+    def shard_count(self) -> int:
+        counts = {s.shard[1] for s in self.shards.values()}
+        return max(counts) if counts else 1
+
+    def shard_of(self, guild_id: int | None) -> int:
+        return (guild_id >> 22) % self.shard_count if guild_id is not None else 0
+
+    def session_for(self, guild_id: int | None = None) -> GatewaySession | None:
+        """The live session that receives events of ``guild_id`` (None: DMs, shard 0)."""
+        session = self.shards.get(self.shard_of(guild_id))
+        if session is None or session.invalidated:
+            return None
+        return session
+
+    @property
+    def current(self) -> GatewaySession | None:
+        """Shard 0's session (the only one for an unsharded bot)."""
+        return self.session_for(None)
+
+    def connection_for(self, shard: int = 0) -> GatewayConnection | None:
+        s = self.shards.get(shard)
         return s.conn if s is not None and s.conn is not None and s.conn.open else None
+
+    @property
+    def connection(self) -> GatewayConnection | None:
+        return self.connection_for(0)
+
+    def all_shards_connected(self) -> bool:
+        if not self.shards:
+            return False
+        count = self.shard_count
+        return all(self.connection_for(i) is not None for i in range(count))
 
     @property
     def client_close_codes(self) -> list[int]:
@@ -160,46 +194,58 @@ class Gateway:
 
     # -- sending ---------------------------------------------------------------------------------
 
-    def dispatch(self, event: str, data: dict[str, Any], *, intent: int | None = None) -> bool:
-        """Send a dispatch to the live session (buffered while it is disconnected, for RESUME)."""
-        session = self.current
-        if session is None or session.invalidated:
+    def dispatch(
+        self,
+        event: str,
+        data: dict[str, Any],
+        *,
+        intent: int | None = None,
+        guild_id: int | None = None,
+    ) -> bool:
+        """Send a dispatch to the shard's session (buffered while it is away, for RESUME)."""
+        session = self.session_for(guild_id)
+        if session is None:
             return False
         if intent is not None and not session.has_intent(intent):
             return False
         session.dispatch(event, data)
         return True
 
-    async def barrier(self, timeout: float = 5.0) -> None:
-        """Ask the client for a heartbeat (op 1); its answer proves it handled every earlier frame."""
-        conn = await self.fake.wait_until(
-            lambda: self.connection, timeout=timeout, what="a gateway connection"
-        )
-        assert conn is not None
-        before = conn.heartbeats
-        conn.send({"op": OP_HEARTBEAT, "d": None})
-        await self.fake.wait_until(
-            lambda: conn.heartbeats > before, timeout=timeout, what="the client's heartbeat answer"
-        )
+    async def barrier(self, timeout: float = 5.0, *, shard: int | None = None) -> None:
+        """Ask each client for a heartbeat (op 1); its answer proves it handled every earlier frame."""
+        shards = [shard] if shard is not None else list(range(self.shard_count))
+        for sid in shards:
+            conn = await self.fake.wait_until(
+                lambda sid=sid: self.connection_for(sid),  # type: ignore[misc]
+                timeout=timeout,
+                what=f"a gateway connection for shard {sid}",
+            )
+            assert conn is not None
+            before = conn.heartbeats
+            conn.send({"op": OP_HEARTBEAT, "d": None})
+            await self.fake.wait_until(
+                lambda conn=conn, before=before: conn.heartbeats > before,  # type: ignore[misc]
+                timeout=timeout,
+                what="the client's heartbeat answer",
+            )
 
-    async def drop(self, code: int = 4000, *, abrupt: bool = False) -> None:
-        conn = self.connection
+    def _live(self, shard: int) -> GatewayConnection:
+        conn = self.connection_for(shard)
         if conn is None:
-            raise RuntimeError("no live gateway connection to drop")
-        await conn.close(code, abrupt=abrupt)
+            raise RuntimeError(f"no live gateway connection for shard {shard}")
+        return conn
+
+    async def drop(self, code: int = 4000, *, abrupt: bool = False, shard: int = 0) -> None:
+        await self._live(shard).close(code, abrupt=abrupt)
         self.fake._touch()
 
-    def request_reconnect(self) -> None:
-        conn = self.connection
-        if conn is None:
-            raise RuntimeError("no live gateway connection")
-        conn.send({"op": OP_RECONNECT, "d": None})
+    def request_reconnect(self, *, shard: int = 0) -> None:
+        self._live(shard).send({"op": OP_RECONNECT, "d": None})
 
-    def invalidate_session(self, *, resumable: bool = False) -> None:
-        session = self.current
-        if session is None or session.conn is None:
-            raise RuntimeError("no live gateway session")
-        conn = session.conn
+    def invalidate_session(self, *, resumable: bool = False, shard: int = 0) -> None:
+        conn = self._live(shard)
+        session = conn.session
+        assert session is not None
         if not resumable:
             session.invalidated = True
             self.sessions.pop(session.id, None)
@@ -284,21 +330,25 @@ class Gateway:
         if intents & PRIVILEGED_INTENTS & ~fake.privileged_intents:
             await self._close(conn, 4014, "disallowed intent(s)")
             return
-        shard = list(data.get("shard") or [0, 1])
+        shard = [int(x) for x in (data.get("shard") or [0, 1])]
+        if len(shard) != 2 or not 0 <= shard[0] < shard[1]:
+            await self._close(conn, 4010, "invalid shard")
+            return
+        live_counts = {s.shard[1] for sid, s in self.shards.items() if sid != shard[0]}
+        if live_counts and live_counts != {shard[1]}:
+            await self._close(conn, 4010, "invalid shard: shard count differs from the others")
+            return
         session = GatewaySession(
             id=secrets.token_hex(16), intents=intents, shard=shard, identify=data
         )
         if data.get("presence"):
             session.presence = data["presence"]
-        if (
-            self.current is not None
-            and self.current.conn is not None
-            and self.current.conn is not conn
-        ):
-            # a fresh IDENTIFY replaces the previous session (one bot, one shard)
-            self.current.invalidated = True
+        previous = self.shards.get(shard[0])
+        if previous is not None:
+            # a fresh IDENTIFY for the same shard replaces its previous session
+            previous.invalidated = True
         self.sessions[session.id] = session
-        self.current = session
+        self.shards[shard[0]] = session
         session.conn = conn
         conn.session = session
         self.identifies.append(data)
@@ -323,7 +373,7 @@ class Gateway:
             await old.close(4000)
         session.conn = conn
         conn.session = session
-        self.current = session
+        self.shards[session.shard[0]] = session
         last = data.get("seq")
         replay = [frame for seq, frame in session.buffer if last is None or seq > int(last)]
         for frame in replay:

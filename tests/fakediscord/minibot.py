@@ -80,7 +80,14 @@ class Feedback(discord.ui.Modal, title="Feedback"):
 
 class MiniBot(commands.Bot):
     def __init__(self) -> None:
+        shards: dict[str, int] = {}
+        if os.environ.get("DISCORD_SHARD_COUNT"):
+            shards = {
+                "shard_id": int(os.environ.get("DISCORD_SHARD_ID", "0")),
+                "shard_count": int(os.environ["DISCORD_SHARD_COUNT"]),
+            }
         super().__init__(
+            **shards,  # type: ignore[arg-type]
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
             allowed_mentions=discord.AllowedMentions.none(),

@@ -86,6 +86,14 @@ class Snowflakes:
         self._last = candidate
         return candidate
 
+    def next_for_shard(self, shard_id: int, shard_count: int) -> int:
+        """The next id whose guild would belong to ``shard_id`` of ``shard_count``."""
+        candidate = self.next()
+        while (candidate >> 22) % shard_count != shard_id:
+            candidate = ((candidate >> 22) + 1) << 22
+        self._last = candidate
+        return candidate
+
 
 def fake_token(bot_id: int, secret: str) -> str:
     """A token shaped like Discord's: base64(bot id) . timestamp-ish . hmac-ish."""

@@ -302,11 +302,14 @@ class FakeDiscord:
                 pass
 
     async def wait_ready(self, timeout: float = 20.0) -> None:
-        """A bot identified, got READY and every GUILD_CREATE, and has handled them."""
+        """A bot identified, got READY and every GUILD_CREATE, and has handled them.
+
+        A sharded bot is ready when every shard of its shard count is connected.
+        """
         await self.wait_until(
-            lambda: self.gateway.ready_count > 0 and self.gateway.connection is not None,
+            lambda: self.gateway.ready_count > 0 and self.gateway.all_shards_connected(),
             timeout=timeout,
-            what="a bot to IDENTIFY and get READY",
+            what="a bot to IDENTIFY and get READY (every shard)",
         )
         await self.gateway.barrier(timeout=timeout)
 
@@ -316,7 +319,7 @@ class FakeDiscord:
         """After a drop: wait until the bot is connected again (and, if given, the counters reached)."""
 
         def ok() -> bool:
-            if self.gateway.connection is None or self.gateway.connection.session is None:
+            if not self.gateway.all_shards_connected():
                 return False
             if resumes is not None and self.gateway.resumes < resumes:
                 return False
@@ -325,17 +328,17 @@ class FakeDiscord:
         await self.wait_until(ok, timeout=timeout, what="the bot to reconnect to the gateway")
         await self.gateway.barrier(timeout=timeout)
 
-    async def drop_gateway(self, code: int = 4000, *, abrupt: bool = False) -> None:
+    async def drop_gateway(self, code: int = 4000, *, abrupt: bool = False, shard: int = 0) -> None:
         """Close the bot's gateway socket (with ``code``, or by killing the TCP connection)."""
-        await self.gateway.drop(code, abrupt=abrupt)
+        await self.gateway.drop(code, abrupt=abrupt, shard=shard)
 
-    def request_reconnect(self) -> None:
+    def request_reconnect(self, *, shard: int = 0) -> None:
         """Send op 7 RECONNECT."""
-        self.gateway.request_reconnect()
+        self.gateway.request_reconnect(shard=shard)
 
-    def invalidate_session(self, *, resumable: bool = False) -> None:
+    def invalidate_session(self, *, resumable: bool = False, shard: int = 0) -> None:
         """Send op 9 INVALID_SESSION."""
-        self.gateway.invalidate_session(resumable=resumable)
+        self.gateway.invalidate_session(resumable=resumable, shard=shard)
 
     @property
     def intents(self) -> int:
@@ -366,9 +369,13 @@ class FakeDiscord:
         everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
         add_bot: bool = True,
         locale: str = "en-US",
+        shard: tuple[int, int] | None = None,
     ) -> FakeGuild:
+        """A guild (with @everyone, the owner and the bot). ``shard=(id, count)`` picks a guild id
+        that a bot sharded ``count`` ways receives on shard ``id``."""
         owner = owner or self.owner
-        guild = FakeGuild(id=self.ids.next(), name=name, owner_id=owner.id, locale=locale)
+        gid = self.ids.next_for_shard(*shard) if shard is not None else self.ids.next()
+        guild = FakeGuild(id=gid, name=name, owner_id=owner.id, locale=locale)
         guild.roles[guild.id] = FakeRole(
             id=guild.id, guild_id=guild.id, name="@everyone", permissions=everyone_permissions
         )
@@ -479,7 +486,7 @@ class FakeDiscord:
         """Further requests to the channel get 404 / 10003 (Unknown Channel)."""
         channel.deleted = True
         if notify and channel.guild is not None:
-            self.gateway.dispatch("CHANNEL_DELETE", channel.payload())
+            self.gateway.dispatch("CHANNEL_DELETE", channel.payload(), guild_id=channel.guild.id)
 
     def deny_send(
         self,
@@ -539,8 +546,8 @@ class FakeDiscord:
         *,
         intent: int | None = None,
     ) -> None:
-        if self.gateway.current is not None and self.bot_user.id in guild.members:
-            self.gateway.dispatch(event, data(), intent=intent)
+        if self.gateway.session_for(guild.id) is not None and self.bot_user.id in guild.members:
+            self.gateway.dispatch(event, data(), intent=intent, guild_id=guild.id)
 
     def guilds_of(self, user: FakeUser) -> list[FakeGuild]:
         return [g for g in self.guilds.values() if user.id in g.members]
@@ -736,14 +743,16 @@ class FakeDiscord:
             if msg.channel.guild is not None:
                 data["guild_id"] = str(msg.channel.guild.id)
             intent = INTENT_DIRECT_MESSAGES if msg.channel.is_dm else INTENT_GUILD_MESSAGES
-            self.gateway.dispatch("MESSAGE_DELETE", data, intent=intent)
+            guild_id = msg.channel.guild.id if msg.channel.guild is not None else None
+            self.gateway.dispatch("MESSAGE_DELETE", data, intent=intent, guild_id=guild_id)
         self._touch()
 
     def _dispatch_message(self, event: str, msg: FakeMessage) -> None:
         """MESSAGE_CREATE/UPDATE with Discord's intent and MESSAGE_CONTENT rules."""
         channel = msg.channel
         intent = INTENT_DIRECT_MESSAGES if channel.is_dm else INTENT_GUILD_MESSAGES
-        session = self.gateway.current
+        guild_id = channel.guild.id if channel.guild is not None else None
+        session = self.gateway.session_for(guild_id)
         if session is None or not session.has_intent(intent):
             return
         data = msg.payload()
@@ -763,7 +772,7 @@ class FakeDiscord:
         if not content_visible:
             data.update({"content": "", "embeds": [], "attachments": [], "components": []})
             data.pop("poll", None)
-        self.gateway.dispatch(event, data, intent=intent)
+        self.gateway.dispatch(event, data, intent=intent, guild_id=guild_id)
 
     async def _serve_attachment(self, request: web.Request) -> web.StreamResponse:
         msg_att = None
@@ -928,7 +937,9 @@ class FakeDiscord:
         self.interactions_by_id[ix.id] = ix
         self.interactions_by_token[ix.token] = ix
         ix.dispatched_at = time.monotonic()
-        if not self.gateway.dispatch("INTERACTION_CREATE", payload):
+        if not self.gateway.dispatch(
+            "INTERACTION_CREATE", payload, guild_id=guild.id if guild is not None else None
+        ):
             raise RuntimeError(
                 "no gateway session: is the bot connected? (await fake.wait_ready())"
             )
