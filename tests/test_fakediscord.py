@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from tests.e2e.harness import BotProcess, token_leaks
+from tests.e2e.harness import BotDied, BotProcess, running_bot, token_leaks
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeRole, FakeUser, compute_pings
 from tests.fakediscord.gateway import INTENT_MESSAGE_CONTENT
 
@@ -644,3 +644,26 @@ async def test_two_shards_get_their_own_guilds(tmp_path: Path) -> None:
                 await bot.stop()
         for bot in bots:
             bot.assert_clean_exit()
+
+
+async def test_running_bot_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:
+    async with FakeDiscord() as fake:
+        guild = fake.add_guild()
+        channel = fake.add_text_channel(guild)
+        fay = fake.add_user("fay")
+        fake.add_member(guild, fay)
+        async with running_bot(fake, tmp_path, argv=MINIBOT) as bot:
+            ix = await fake.slash(fay, "ping", channel=channel)
+            assert (await ix.response()).content == "pong"
+            assert bot.returncode is None
+        assert bot.returncode == 0
+        assert "closed cleanly" in bot.log_text()
+
+
+async def test_harness_reports_a_bot_that_dies(tmp_path: Path) -> None:
+    dying = [sys.executable, "-c", "import sys; print('cannot start: no settings'); sys.exit(3)"]
+    async with FakeDiscord() as fake:
+        with pytest.raises(BotDied, match="code 3") as info:
+            async with running_bot(fake, tmp_path, argv=dying, ready_timeout=30):
+                pass
+    assert "cannot start: no settings" in str(info.value)
