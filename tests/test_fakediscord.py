@@ -475,8 +475,7 @@ async def test_rest_message_rules() -> None:
         fake.delete_channel(channel)
         status, body = await post({"content": "x"})
         assert (status, body["code"]) == (404, 10003)
-        user = fake.add_user("dora")
-        fake.block_dms(user)
+        user = fake.add_user("dora")  # shares no guild with the bot: Discord refuses the DM
         async with session.post(
             f"{fake.api_base}/users/@me/channels", json={"recipient_id": str(user.id)}
         ) as r:
@@ -489,6 +488,13 @@ async def test_rest_message_rules() -> None:
             403,
             {"message": "Cannot send messages to this user", "code": 50007},
         )
+        dm_url = f"{fake.api_base}/channels/{dm['id']}/messages"
+        fake.add_member(guild, user)
+        assert (await post({"content": "hi"}, dm_url))[0] == 200
+        fake.block_dms(user)
+        status, body = await post({"content": "hi"}, dm_url)
+        assert (status, body["code"]) == (403, 50007)
+        assert fake.blocked_dm_attempts == 2
 
 
 async def test_rest_command_sync_rules() -> None:

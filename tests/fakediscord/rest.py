@@ -852,7 +852,7 @@ class RestApi:
         payload = payload or {}
         if channel.type == DM:
             assert channel.recipient is not None
-            if channel.recipient.id in fake.blocked_dm_users:
+            if not fake.can_dm(channel.recipient):
                 fake.blocked_dm_attempts += 1
                 raise ApiError(403, 50007, "Cannot send messages to this user")
         if channel.send_error is not None:

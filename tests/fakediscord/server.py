@@ -454,6 +454,27 @@ class FakeDiscord:
             )
         return member
 
+    def remove_member(self, guild: FakeGuild, user: FakeUser) -> None:
+        """The user leaves the guild (GUILD_MEMBER_REMOVE needs the privileged members intent)."""
+        guild.members.pop(user.id, None)
+        self._dispatch_if_connected(
+            guild,
+            "GUILD_MEMBER_REMOVE",
+            lambda: {"guild_id": str(guild.id), "user": user.payload()},
+            intent=INTENT_GUILD_MEMBERS,
+        )
+
+    def can_dm(self, user: FakeUser) -> bool:
+        """Discord lets a bot DM a user who shares a guild with it or has written to it first."""
+        if user.id in self.blocked_dm_users:
+            return False
+        if any(user.id in g.members for g in self.guilds_of(self.bot_user)):
+            return True
+        channel = self.dm_channels.get(user.id)
+        return channel is not None and any(
+            m.channel is channel and m.author is user for m in self.messages
+        )
+
     def set_channel_overwrite(
         self, channel: FakeChannel, target: FakeRole | FakeUser, *, allow: int = 0, deny: int = 0
     ) -> None:
@@ -476,7 +497,10 @@ class FakeDiscord:
         return channel
 
     def block_dms(self, user: FakeUser) -> None:
-        """The user closed their DMs: the bot's messages to them get 403 / 50007."""
+        """The user closed their DMs: the bot's messages to them get 403 / 50007.
+
+        (A user who shares no guild with the bot and never wrote to it gets the same answer.)
+        """
         self.blocked_dm_users.add(user.id)
 
     def unblock_dms(self, user: FakeUser) -> None:
