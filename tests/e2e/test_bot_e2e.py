@@ -129,10 +129,12 @@ def unit_buttons(msg: FakeMessage) -> list[str]:
 
 
 async def answered(ix: FakeInteraction) -> FakeMessage:
-    """The message the user sees (waits out a defer); fails if the first answer took > 3 s."""
-    msg = await ix.final(timeout=10)
-    assert ix.responses[0].latency < 3.0
-    return msg
+    """The message the user sees (waits out a defer).
+
+    The fake refuses a first callback later than Discord's 3 seconds (404 / 10062), so a slow
+    answer fails here and shows up in ``fake.problems()``.
+    """
+    return await ix.final(timeout=10)
 
 
 # -- registration and start-up ---------------------------------------------------------------------
