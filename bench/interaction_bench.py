@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import shlex
 import statistics
 import sys
 import tempfile
@@ -73,7 +74,16 @@ async def s_cadence(
     return await fake.slash(user, "cadence", {"current": 80 + n % 30}, channel=channel)
 
 
+async def s_ping(
+    fake: FakeDiscord, user: FakeUser, channel: FakeChannel, n: int
+) -> FakeInteraction:
+    """The minimal bot's /ping (``--bot-argv python -m tests.fakediscord.minibot``): the fake's
+    own overhead plus discord.py's, without any WalkWell work."""
+    return await fake.slash(user, "ping", channel=channel)
+
+
 SCENARIOS: dict[str, Scenario] = {
+    "ping": s_ping,
     "ask": s_ask,
     "guide": s_guide,
     "autocomplete": s_autocomplete,
@@ -203,12 +213,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"comma-separated, from: {', '.join(SCENARIOS)}",
     )
     p.add_argument(
-        "--bot-argv",
-        nargs="+",
-        default=BOT_ARGV,
-        help="the bot command line (default: python -m bot)",
+        "--bot-cmd",
+        default=None,
+        help='the bot command line (default: python -m bot), e.g. "python -m tests.fakediscord.minibot"',
     )
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.bot_cmd:
+        cmd = shlex.split(args.bot_cmd)
+        args.bot_argv = [sys.executable, *cmd[1:]] if cmd[0] in ("python", "python3") else cmd
+    else:
+        args.bot_argv = BOT_ARGV
+    return args
 
 
 if __name__ == "__main__":

@@ -779,6 +779,10 @@ class FakeDiscord:
         session = self.gateway.session_for(guild_id)
         if session is None or not session.has_intent(intent):
             return
+        if channel.guild is not None:
+            me = channel.guild.members.get(self.bot_user.id)
+            if me is None or not me.permissions_in(channel) & VIEW_CHANNEL:
+                return  # Discord only sends a bot the messages of channels it can see
         data = msg.payload()
         if channel.guild is not None:
             member = channel.guild.members.get(msg.author.id)
