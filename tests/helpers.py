@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import os
+import subprocess
+import sys
 import unittest.mock
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -19,6 +23,30 @@ from bot.texts import Texts
 from knowledge.models import Library, Unit
 
 _ids = itertools.count(1_000_000_000_000_000)
+
+REPO = Path(__file__).resolve().parents[1]
+#: Environment variables the bot reads; cleared so this machine's settings never leak into a test.
+SETTINGS_PREFIXES = ("DISCORD_", "WALKWELL_", "DATABASE_")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any bot setting, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SETTINGS_PREFIXES)}
+    env["PYTHONPATH"] = str(REPO)
+    env.update(extra)
+    return env
+
+
+def run_bot_cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGS`` in ``cwd`` (so no .env of the repository) with only ``env`` set."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def next_id() -> int:

@@ -6,9 +6,6 @@ import argparse
 import base64
 import io
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,36 +16,14 @@ from bot import runner
 from bot.log import REDACTED, RedactingFormatter
 from tests.e2e.harness import walkwell
 from tests.fakediscord import FakeDiscord
+from tests.helpers import run_bot_cli
 
-REPO = Path(__file__).resolve().parents[1]
 APP_ID = 1174496221375000626
 
 
 def _token_for(user_id: int) -> str:
     first = base64.b64encode(str(user_id).encode()).decode().rstrip("=")
     return f"{first}.GhAbCd.ThisIsTheSecretPartOfTheToken_0123456789"
-
-
-def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DISCORD_", "WALKWELL_")) and k != "DATABASE_URL"
-    }
-    env["PYTHONPATH"] = str(REPO)
-    env.update(extra)
-    return env
-
-
-def _cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=_clean_env(tmp_path, **env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 # --- invite ---------------------------------------------------------------------------------
@@ -80,7 +55,7 @@ def _invite_url(stdout: str) -> tuple[str, dict[str, list[str]]]:
 
 
 def test_invite_with_the_application_id_from_settings(tmp_path: Path) -> None:
-    proc = _cli(tmp_path, "invite", DISCORD_APPLICATION_ID=str(APP_ID))
+    proc = run_bot_cli(tmp_path, "invite", DISCORD_APPLICATION_ID=str(APP_ID))
     assert proc.returncode == 0, proc.stderr
     where, query = _invite_url(proc.stdout)
     assert where == "discord.com/oauth2/authorize"
@@ -93,14 +68,14 @@ def test_invite_with_the_application_id_from_settings(tmp_path: Path) -> None:
 
 def test_invite_derives_the_id_from_the_token_without_printing_it(tmp_path: Path) -> None:
     token = _token_for(APP_ID)
-    proc = _cli(tmp_path, "invite", DISCORD_TOKEN=token)
+    proc = run_bot_cli(tmp_path, "invite", DISCORD_TOKEN=token)
     assert proc.returncode == 0, proc.stderr
     assert _invite_url(proc.stdout)[1]["client_id"] == [str(APP_ID)]
     assert "ThisIsTheSecretPart" not in proc.stdout + proc.stderr
 
 
 def test_invite_without_id_or_token_is_a_settings_error(tmp_path: Path) -> None:
-    proc = _cli(tmp_path, "invite")
+    proc = run_bot_cli(tmp_path, "invite")
     assert proc.returncode == 2
     (line,) = proc.stderr.strip().splitlines()
     assert "DISCORD_APPLICATION_ID" in line
@@ -164,16 +139,6 @@ def _fake_settings() -> object:
         discord=DiscordSettings(token="abc.def.ghi"),  # type: ignore[arg-type]
         bot=BotSettings(),
     )
-
-
-# --- settings: the database section comes from schedules --------------------------------------
-
-
-def test_malformed_database_url_is_named(tmp_path: Path) -> None:
-    proc = _cli(tmp_path, DISCORD_TOKEN=_token_for(APP_ID), DATABASE_URL="mysql://nope/db")
-    assert proc.returncode == 2
-    (line,) = proc.stderr.strip().splitlines()
-    assert "DATABASE_URL" in line
 
 
 # --- logs never hold the token ----------------------------------------------------------------
