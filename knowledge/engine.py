@@ -222,7 +222,7 @@ def index_key(model_id: str, texts: Sequence[str]) -> str:
 
 
 def _all_texts(matching: MatchingData, checker: RedFlagChecker) -> list[str]:
-    return [t for _, _, t in matching.index_texts] + [t for _, t in checker.exemplars]
+    return [t for _, _, t in matching.index_texts] + list(checker.exemplars)
 
 
 def build_index(

@@ -7,9 +7,10 @@ Two layers:
    words (see :mod:`knowledge.text`); most rules need two cues (bladder + loss of control,
    numbness + groin, a fall + back pain), a few phrases are enough alone ("pooped myself",
    "kms", "chest pain").
-2. A model check (optional): a message very close in meaning to one of the red-flag exemplars is
-   urgent too, but only when it holds at least one symptom cue, so that "walking hurts my back,
-   what am I doing wrong" never trips it.
+2. A model check (optional, for what no rule caught): groups of exemplars, each gated by a cue
+   concept (bladder words for the bladder group, a fall for the trauma group...): the message is
+   urgent when it holds the cue and its meaning is close enough to one of the group's exemplars.
+   So "walking hurts my back, what am I doing wrong" (no cue) never trips it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ import numpy as np
 import yaml
 
 from knowledge.text import Analysed, Analyzer, normalise, stem
+
+#: libyaml's C parser when present (10x faster start-up), else the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 REDFLAGS_PATH = Path(__file__).parent / "content" / "redflags.yaml"
 GAP = "*"
@@ -109,6 +113,15 @@ class Concept:
 
 
 @dataclass(frozen=True)
+class ModelGroup:
+    id: str
+    care: str
+    cue: tuple[str, ...]
+    threshold: float
+    exemplars: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     care: str
@@ -133,11 +146,27 @@ class RedFlagChecker:
             if missing:
                 raise ValueError(f"red-flag rule {r['id']}: unknown concepts {missing}")
             self.rules.append(Rule(r["id"], r["care"], tuple(r["all"]), r.get("window")))
-        self.symptom_cues: tuple[str, ...] = tuple(data.get("symptom_cues") or ())
-        self.exemplar_threshold = float(data.get("exemplar_threshold", 0.8))
-        self.exemplars: list[tuple[str, str]] = [
-            (care, text) for care, texts in (data.get("exemplars") or {}).items() for text in texts
-        ]
+        self.groups: list[ModelGroup] = []
+        for g in data.get("model_check") or []:
+            missing = [c for c in g["cue"] if c not in self.concepts]
+            if missing:
+                raise ValueError(f"red-flag model check {g['id']}: unknown concepts {missing}")
+            self.groups.append(
+                ModelGroup(
+                    g["id"],
+                    g["care"],
+                    tuple(g["cue"]),
+                    float(g["threshold"]),
+                    tuple(str(t) for t in g["exemplars"]),
+                )
+            )
+        #: every exemplar text, group by group (the engine embeds these once)
+        self.exemplars: list[str] = [t for g in self.groups for t in g.exemplars]
+        self._slices: list[slice] = []
+        start = 0
+        for g in self.groups:
+            self._slices.append(slice(start, start + len(g.exemplars)))
+            start += len(g.exemplars)
         self.exemplar_vectors: np.ndarray | None = None
 
     # -- vocabulary for the speller ------------------------------------------------------------
@@ -157,7 +186,10 @@ class RedFlagChecker:
         return {name: c.spans(stems, index) for name, c in self.concepts.items()}
 
     def check_stems(self, stems: Sequence[str]) -> Flag | None:
-        found = self.concept_spans(stems)
+        """The rules alone (no model)."""
+        return self._rules(stems, self.concept_spans(stems))
+
+    def _rules(self, stems: Sequence[str], found: dict[str, list[Span]]) -> Flag | None:
         for rule in self.rules:
             spans = [found[c] for c in rule.concepts]
             if not all(spans):
@@ -168,22 +200,19 @@ class RedFlagChecker:
                 return Flag(rule.id, rule.care, evidence)
         return None
 
-    def has_symptom_cue(self, stems: Sequence[str]) -> bool:
-        found = self.concept_spans(stems)
-        return any(found.get(c) for c in self.symptom_cues)
-
     def check(self, analysed: Analysed, vector: np.ndarray | None = None) -> Flag | None:
-        """Rules first; then, if a question vector is given, the gated model check."""
-        flag = self.check_stems(analysed.stems)
+        """Rules first; then, if a question vector is given, the cue-gated model check."""
+        found = self.concept_spans(analysed.stems)
+        flag = self._rules(analysed.stems, found)
         if flag is not None or vector is None or self.exemplar_vectors is None:
             return flag
-        if not len(self.exemplars):
-            return None
-        sims = self.exemplar_vectors @ vector
-        best = int(np.argmax(sims))
-        if float(sims[best]) >= self.exemplar_threshold and self.has_symptom_cue(analysed.stems):
-            care, text = self.exemplars[best]
-            return Flag(f"model:{care}", care, (text,))
+        for group, sl in zip(self.groups, self._slices, strict=True):
+            if not any(found.get(c) for c in group.cue):
+                continue
+            sims = self.exemplar_vectors[sl] @ vector
+            best = int(np.argmax(sims))
+            if float(sims[best]) >= group.threshold:
+                return Flag(f"model:{group.id}", group.care, (group.exemplars[best],))
         return None
 
 
@@ -201,7 +230,7 @@ def _within(spans: list[list[Span]], window: int | None) -> tuple[Span, ...] | N
 
 def load_data(path: Path | None = None) -> dict[str, Any]:
     with (path or REDFLAGS_PATH).open(encoding="utf-8") as f:
-        data = yaml.safe_load(f) or {}
+        data = yaml.load(f, Loader=_YAML_LOADER) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path or REDFLAGS_PATH}: expected a mapping")
     return data

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from knowledge import redflags
@@ -116,3 +118,32 @@ def test_rules_refer_to_known_concepts() -> None:
     data["rules"].append({"id": "broken", "care": "urgent", "all": ["no_such_concept"]})
     with pytest.raises(ValueError, match="no_such_concept"):
         redflags.RedFlagChecker(data)
+
+
+def test_model_check_is_gated_by_its_cue() -> None:
+    """Without rules, the model check alone catches close paraphrases that hold the group's cue,
+    and never fires on a message without one."""
+    e = Engine.load()
+    e.checker.rules = []
+    caught = [
+        "urine just leaks out of me and i can't stop it",
+        "i had a really bad fall onto my back yesterday",
+        "I have had a high fever and my back is in agony",
+        "I wish I were dead",
+    ]
+    for text in caught:
+        r = e.answer(text)
+        assert r.kind == "urgent", text
+        assert r.flag is not None and r.flag.rule.startswith("model:")
+    for text in ["walking hurts my back, what am I doing wrong", "my legs are tired after walking"]:
+        assert e.answer(text).kind != "urgent"
+
+
+def test_ordinary_messages_are_never_urgent(engine: Engine) -> None:
+    """~100 everyday messages about pain, walking, idioms ("this pain is killing me", "I fell
+    behind"), other people's illnesses and past events: none is a red flag."""
+    path = Path(__file__).parent / "data" / "ordinary_messages.txt"
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    assert len(lines) >= 100
+    flagged = [(t, r.flag) for t in lines if (r := engine.answer(t)).kind == "urgent"]
+    assert flagged == []
