@@ -74,8 +74,6 @@ snoozes = snoozes_table
 TICK_OFFSET_SECONDS = 0.5
 #: Shortest wait before a rate-limited send is tried again.
 MIN_RETRY_SECONDS = 1.0
-#: Rows per INSERT statement (SQLite limits bound parameters per statement).
-INSERT_CHUNK = 400
 
 
 def utc_now() -> datetime:
@@ -304,13 +302,16 @@ class ReminderEngine:
         async with self._sweep_lock:
             queue: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=self.settings.batch_size)
             workers: list[asyncio.Task[None]] = []
+            recorder: _Recorder | None = None
             try:
                 while not self._stopping:
                     moment = now or self.clock()
                     jobs, touched = await self._claim(moment, report)
                     if jobs and not workers:  # started on first need: idle sweeps stay cheap
+                        recorder = _Recorder(self.db)
+                        recorder.start()
                         workers = [
-                            asyncio.create_task(self._worker(queue, report, now))
+                            asyncio.create_task(self._worker(queue, report, now, recorder))
                             for _ in range(self.settings.max_in_flight)
                         ]
                     for job in jobs:
@@ -321,6 +322,8 @@ class ReminderEngine:
                 for _ in workers:
                     await queue.put(None)
                 await asyncio.gather(*workers)
+                if recorder is not None:
+                    await recorder.close()
                 self._forgotten.clear()
             self.last_report = report
             self.last_sweep_at = now or self.clock()
@@ -608,21 +611,22 @@ class ReminderEngine:
         self, conn: AsyncConnection, rows: Sequence[dict[str, Any]]
     ) -> list[tuple[tuple[int, str, int], str]]:
         """Insert delivery rows, skipping keys that exist. Returns ((user, kind, id), status)
-        for the rows actually inserted (only those may be sent)."""
-        out: list[tuple[tuple[int, str, int], str]] = []
-        for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = rows[start : start + INSERT_CHUNK]
-            stmt = (
-                dialect_insert(conn, deliveries)
-                .values(list(chunk))
-                .on_conflict_do_nothing(index_elements=["user_id", "kind", "due_utc"])
-                .returning(
-                    deliveries.c.id, deliveries.c.user_id, deliveries.c.kind, deliveries.c.status
-                )
+        for the rows actually inserted (only those may be sent).
+
+        One cached statement, executed for many rows with RETURNING (SQLAlchemy batches it
+        into multi-row INSERTs itself): ON CONFLICT DO NOTHING returns only the rows inserted.
+        """
+        if not rows:
+            return []
+        stmt = (
+            dialect_insert(conn, deliveries)
+            .on_conflict_do_nothing(index_elements=["user_id", "kind", "due_utc"])
+            .returning(
+                deliveries.c.id, deliveries.c.user_id, deliveries.c.kind, deliveries.c.status
             )
-            for rid, uid, kind, status in (await conn.execute(stmt)).all():
-                out.append(((uid, kind, rid), status))
-        return out
+        )
+        result = await conn.execute(stmt, list(rows))
+        return [((uid, kind, rid), status) for rid, uid, kind, status in result.all()]
 
     async def _claim_snoozes(
         self,
@@ -712,14 +716,18 @@ class ReminderEngine:
     # -- delivery -----------------------------------------------------------------------------
 
     async def _worker(
-        self, queue: asyncio.Queue[_Job | None], report: SweepReport, now: datetime | None
+        self,
+        queue: asyncio.Queue[_Job | None],
+        report: SweepReport,
+        now: datetime | None,
+        recorder: _Recorder,
     ) -> None:
         while True:
             job = await queue.get()
             if job is None:
                 return
             try:
-                await self._deliver(job, report, now)
+                await self._deliver(job, report, now, recorder)
             except Exception:
                 log.exception(
                     "delivering to user %s failed; its claims retry after the lease", job.user_id
@@ -736,28 +744,34 @@ class ReminderEngine:
             log.exception("sender raised for user %s", item.user_id)
             return SendOutcome.error(f"{type(exc).__name__}: {exc}")
 
-    async def _deliver(self, job: _Job, report: SweepReport, fixed_now: datetime | None) -> None:
+    async def _deliver(
+        self, job: _Job, report: SweepReport, fixed_now: datetime | None, recorder: _Recorder
+    ) -> None:
+        """Send one user's items in order and hand each outcome to the recorder."""
         items = list(job.items)
         while items:
             item = items.pop(0)
             if self._stopping:
-                await self._release([item, *items], fixed_now or self.clock())
+                recorder.defer([item, *items], fixed_now or self.clock(), 0.0, "released at stop")
                 return
             if self._cancelled(job):
-                await self._finish([item, *items], "skipped", "reminders stopped", report)
+                recorder.finish([item, *items], "skipped", "reminders stopped")
+                report.skipped += 1 + len(items)
                 return
             outcome = await self._send(item.out)
             now = fixed_now or self.clock()
             if outcome.status == "ok":
-                await self._record_sent(item, outcome, now)
+                recorder.sent(item, outcome, now)
                 report.sent += 1
                 report.late += int(item.out.late)
                 continue
             if outcome.status == "blocked_dm":
-                await self._pause(job.user_id, "dms_blocked", item, "failed", outcome, now)
+                recorder.finish([item], "failed", outcome.detail or "dms_blocked")
+                recorder.pause(job.user_id, "dms_blocked", now)
                 report.failed += 1
                 report.paused += 1
-                await self._finish(items, "skipped", "paused: dms_blocked", report)
+                recorder.finish(items, "skipped", "paused: dms_blocked")
+                report.skipped += len(items)
                 return
             if outcome.status == "channel_unavailable" and item.out.where == "channel":
                 fallback = replace(
@@ -769,141 +783,217 @@ class ReminderEngine:
                 second = await self._send(fallback)
                 now = fixed_now or self.clock()
                 if second.status == "ok":
-                    await self._record_sent(item, second, now, pause="channel_unavailable")
+                    recorder.sent(item, second, now, note="dm fallback: channel unavailable")
                     report.sent += 1
                 else:
-                    await self._pause(
-                        job.user_id, "channel_unavailable", item, "failed", second, now
-                    )
+                    recorder.finish([item], "failed", second.detail or second.status)
                     report.failed += 1
+                recorder.pause(job.user_id, "channel_unavailable", now)
                 report.paused += 1
-                await self._finish(items, "skipped", "paused: channel_unavailable", report)
+                recorder.finish(items, "skipped", "paused: channel_unavailable")
+                report.skipped += len(items)
                 return
             # rate limited, a transient error, or an unexpected status: try again later
+            detail = outcome.detail or outcome.status
             if outcome.status == "channel_unavailable":  # a DM channel: forget the cached id
-                async with self.db.begin() as conn:
-                    await conn.execute(
-                        update(subs).where(subs.c.user_id == job.user_id).values(dm_channel_id=None)
-                    )
+                recorder.forget_dm(job.user_id)
             if outcome.status == "rate_limited":
                 if outcome.is_global:
                     self.bucket.pause(outcome.retry_after)
                 delay = max(outcome.retry_after, MIN_RETRY_SECONDS)
-                await self._defer([item, *items], now, delay, outcome, count_attempt=False)
+                recorder.defer([item, *items], now, delay, detail)
+                report.deferred += 1 + len(items)
+                return
+            delay = 30.0 * item.attempts
+            if item.attempts >= self.settings.max_attempts:
+                recorder.finish([item], "failed", detail)
+                report.failed += 1
             else:
-                delay = 30.0 * item.attempts
-                if item.attempts >= self.settings.max_attempts:
-                    await self._finish([item], "failed", outcome.detail or outcome.status, report)
-                    await self._defer(items, now, delay, outcome, count_attempt=False)
-                    report.deferred += len(items)
-                    return
-                await self._defer([item, *items], now, delay, outcome, count_attempt=True)
-            report.deferred += 1 + len(items)
+                recorder.defer([item], now, delay, detail, count_attempt=True)
+                report.deferred += 1
+            recorder.defer(items, now, delay, detail)
+            report.deferred += len(items)
             return
 
-    async def _record_sent(
-        self, item: _Item, outcome: SendOutcome, now: datetime, pause: str | None = None
-    ) -> None:
-        async with self.db.begin() as conn:
-            await conn.execute(
-                update(deliveries)
-                .where(deliveries.c.id == item.delivery_id)
-                .values(
-                    status="sent",
-                    sent_at=now,
-                    message_id=outcome.message_id,
-                    lease_owner=None,
-                    lease_until=None,
-                    error="dm fallback: channel unavailable" if pause else None,
-                    attempts=item.attempts,
-                )
-            )
-            values: dict[str, Any] = {}
-            if outcome.dm_channel_id and outcome.dm_channel_id != item.out.dm_channel_id:
-                values["dm_channel_id"] = outcome.dm_channel_id
-            if pause:
-                values.update(paused_reason=pause, pause_notice=True, next_due_utc=None)
-            if values:
-                await conn.execute(
-                    update(subs).where(subs.c.user_id == item.out.user_id).values(**values)
-                )
-            if pause:
-                await conn.execute(delete(snoozes).where(snoozes.c.user_id == item.out.user_id))
 
-    async def _pause(
-        self,
-        user_id: int,
-        reason: str,
-        item: _Item,
-        status: str,
-        outcome: SendOutcome,
-        now: datetime,
-    ) -> None:
-        log.info("pausing reminders for user %s: %s", user_id, reason)
-        async with self.db.begin() as conn:
-            await conn.execute(
-                update(deliveries)
-                .where(deliveries.c.id == item.delivery_id)
-                .values(
-                    status=status,
-                    error=(outcome.detail or outcome.status)[:200],
-                    lease_owner=None,
-                    lease_until=None,
-                )
-            )
-            await conn.execute(
-                update(subs)
-                .where(subs.c.user_id == user_id)
-                .values(paused_reason=reason, pause_notice=True, next_due_utc=None, updated_at=now)
-            )
-            await conn.execute(delete(snoozes).where(snoozes.c.user_id == user_id))
+class _Recorder:
+    """The single writer of delivery outcomes during a sweep.
 
-    async def _finish(
-        self, items: Sequence[_Item], status: str, error: str, report: SweepReport
-    ) -> None:
-        if not items:
-            return
-        async with self.db.begin() as conn:
-            await conn.execute(
-                update(deliveries)
-                .where(deliveries.c.id.in_([i.delivery_id for i in items]))
-                .values(status=status, error=error[:200], lease_owner=None, lease_until=None)
-            )
-        if status == "failed":
-            report.failed += len(items)
-        else:
-            report.skipped += len(items)
+    Workers hand it outcomes without waiting; it writes them in batches (every ``max_delay``
+    seconds or ``max_batch`` outcomes), each batch in one transaction. One commit per send would
+    make every worker queue on SQLite's single write lock and cost a round trip per reminder.
+    If the process dies before a batch is written, those deliveries are still ``claimed``: they
+    are retried after their lease with the same nonce, which Discord deduplicates.
+    """
 
-    async def _defer(
+    def __init__(self, db: Database, *, max_batch: int = 100, max_delay: float = 0.05) -> None:
+        self.db = db
+        self.max_batch = max_batch
+        self.max_delay = max_delay
+        self._sent: list[dict[str, Any]] = []
+        self._finish: list[dict[str, Any]] = []
+        self._defer: list[dict[str, Any]] = []
+        self._defer_counted: list[dict[str, Any]] = []
+        self._dm: dict[int, int | None] = {}
+        self._pause: dict[int, tuple[str, datetime]] = {}
+        self._wake = asyncio.Event()
+        self._closed = False
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    def _size(self) -> int:
+        return len(self._sent) + len(self._finish) + len(self._defer) + len(self._defer_counted)
+
+    def _added(self) -> None:
+        self._wake.set()
+
+    def sent(
+        self, item: _Item, outcome: SendOutcome, now: datetime, note: str | None = None
+    ) -> None:
+        self._sent.append(
+            {
+                "b_id": item.delivery_id,
+                "b_at": now,
+                "b_msg": outcome.message_id,
+                "b_attempts": item.attempts,
+                "b_error": note,
+            }
+        )
+        if outcome.dm_channel_id and outcome.dm_channel_id != item.out.dm_channel_id:
+            self._dm[item.out.user_id] = outcome.dm_channel_id
+        self._added()
+
+    def finish(self, items: Sequence[_Item], status: str, error: str) -> None:
+        for it in items:
+            self._finish.append(
+                {"b_id": it.delivery_id, "b_status": status, "b_error": error[:200]}
+            )
+        if items:
+            self._added()
+
+    def defer(
         self,
         items: Sequence[_Item],
         now: datetime,
         delay: float,
-        outcome: SendOutcome,
+        error: str,
         *,
-        count_attempt: bool,
+        count_attempt: bool = False,
     ) -> None:
         """Leave the items claimed with a lease ending after ``delay``: a later sweep (of any
-        process) retakes them. A rate limit does not use up an attempt."""
-        if not items:
-            return
-        values: dict[str, Any] = {
-            "lease_owner": None,
-            "lease_until": now + timedelta(seconds=delay),
-            "error": (outcome.detail or outcome.status)[:200],
-        }
-        if not count_attempt:
-            values["attempts"] = deliveries.c.attempts - 1
-        async with self.db.begin() as conn:
-            await conn.execute(
-                update(deliveries)
-                .where(deliveries.c.id.in_([i.delivery_id for i in items]))
-                .values(**values)
-            )
-
-    async def _release(self, items: Sequence[_Item], now: datetime) -> None:
-        """Stopping: hand unsent claims back at once (no attempt used)."""
+        process) retakes them. Only a transient error uses up an attempt."""
+        until = now + timedelta(seconds=delay)
+        target = self._defer_counted if count_attempt else self._defer
+        for it in items:
+            target.append({"b_id": it.delivery_id, "b_until": until, "b_error": error[:200]})
         if items:
-            await self._defer(
-                items, now, 0.0, SendOutcome.error("released at shutdown"), count_attempt=False
+            self._added()
+
+    def forget_dm(self, user_id: int) -> None:
+        self._dm[user_id] = None
+        self._added()
+
+    def pause(self, user_id: int, reason: str, now: datetime) -> None:
+        log.info("pausing reminders for user %s: %s", user_id, reason)
+        self._pause[user_id] = (reason, now)
+        self._added()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            if not self._closed and self._size() < self.max_batch:
+                await asyncio.sleep(self.max_delay)  # let a batch gather
+            self._wake.clear()
+            await self._flush()
+            if self._closed:
+                await self._flush()
+                return
+
+    async def close(self) -> None:
+        """Write everything still pending."""
+        self._closed = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+
+    async def _flush(self) -> None:
+        sent, self._sent = self._sent, []
+        finish, self._finish = self._finish, []
+        defer, self._defer = self._defer, []
+        counted, self._defer_counted = self._defer_counted, []
+        dm, self._dm = self._dm, {}
+        pauses, self._pause = self._pause, {}
+        if not (sent or finish or defer or counted or dm or pauses):
+            return
+        d = deliveries
+        try:
+            async with self.db.begin() as conn:
+                if sent:
+                    await conn.execute(
+                        update(d)
+                        .where(d.c.id == bindparam("b_id"))
+                        .values(
+                            status="sent",
+                            sent_at=bindparam("b_at"),
+                            message_id=bindparam("b_msg"),
+                            attempts=bindparam("b_attempts"),
+                            error=bindparam("b_error"),
+                            lease_owner=None,
+                            lease_until=None,
+                        ),
+                        sent,
+                    )
+                if finish:
+                    await conn.execute(
+                        update(d)
+                        .where(d.c.id == bindparam("b_id"))
+                        .values(
+                            status=bindparam("b_status"),
+                            error=bindparam("b_error"),
+                            lease_owner=None,
+                            lease_until=None,
+                        ),
+                        finish,
+                    )
+                for rows, spent in ((defer, False), (counted, True)):
+                    if rows:
+                        values: dict[str, Any] = {
+                            "lease_owner": None,
+                            "lease_until": bindparam("b_until"),
+                            "error": bindparam("b_error"),
+                        }
+                        if not spent:  # the retake adds one back
+                            values["attempts"] = d.c.attempts - 1
+                        await conn.execute(
+                            update(d).where(d.c.id == bindparam("b_id")).values(**values), rows
+                        )
+                if dm:
+                    await conn.execute(
+                        update(subs)
+                        .where(subs.c.user_id == bindparam("b_uid"))
+                        .values(dm_channel_id=bindparam("b_dm")),
+                        [{"b_uid": u, "b_dm": c} for u, c in dm.items()],
+                    )
+                if pauses:
+                    await conn.execute(
+                        update(subs)
+                        .where(subs.c.user_id == bindparam("b_uid"))
+                        .values(
+                            paused_reason=bindparam("b_reason"),
+                            pause_notice=True,
+                            next_due_utc=None,
+                            updated_at=bindparam("b_at"),
+                        ),
+                        [{"b_uid": u, "b_reason": r, "b_at": t} for u, (r, t) in pauses.items()],
+                    )
+                    await conn.execute(
+                        delete(snoozes).where(snoozes.c.user_id == bindparam("b_uid")),
+                        [{"b_uid": u} for u in pauses],
+                    )
+        except Exception:
+            log.exception(
+                "recording %d delivery outcomes failed; those claims are retried after the lease",
+                len(sent) + len(finish) + len(defer) + len(counted),
             )

@@ -665,14 +665,24 @@ async def test_unsubscribe_stops_everything(db: Database) -> None:
 
 
 async def test_a_user_who_stops_while_claimed_is_not_sent(db: Database) -> None:
-    engine, service, sender = make(db)
-    await service.subscribe(1, "07:30", "UTC", now=utc(2026, 7, 1))
-    jobs, _ = await engine._claim(utc(2026, 7, 1, 7, 30, 1), SweepReport())
-    await service.unsubscribe(1)
-    report = SweepReport()
-    for job in jobs:
-        await engine._deliver(job, report, utc(2026, 7, 1, 7, 30, 2))
-    assert sender.calls == [] and report.skipped == 1
+    engine, service, _ = make(db, max_in_flight=1)
+    stopped: list[int] = []
+
+    class StoppingSender(RecordingSender):
+        async def send(self, item: Outgoing) -> SendOutcome:
+            if not stopped:  # while sending the first, the other user runs /reminders stop
+                stopped.append(2 if item.user_id == 1 else 1)
+                await service.unsubscribe(stopped[0])
+            return await super().send(item)
+
+    sender = StoppingSender()
+    engine.sender = sender
+    await seed(db, [1, 2], utc(2026, 7, 1, 7, 30))
+    report = await engine.sweep(utc(2026, 7, 1, 7, 30, 1))
+    assert len(sender.calls) == 1 and sender.calls[0].user_id != stopped[0]
+    assert report.sent == 1 and report.skipped == 1
+    (row,) = await delivery_rows(db, stopped[0])
+    assert row.status == "skipped"
 
 
 async def test_the_scheduler_runs_one_minute_sweep_job_and_stops(db: Database) -> None:

@@ -1,0 +1,235 @@
+"""Benchmark of reminder fan-out against Discord's global rate limit (not a test).
+
+    .venv/bin/python bench/fanout_bench.py [--count 10000] [--target fakediscord|inprocess]
+                                           [--rate 40] [--burst 5] [--in-flight 16]
+
+``--count`` reminders are due in the same minute. One ``ReminderEngine.sweep()`` (live clock,
+SQLite in WAL mode, the default settings) claims and sends all of them, each with its cached DM
+channel id (one request per reminder), nonce + ``enforce_nonce``.
+
+Targets:
+- ``fakediscord`` (default when ``tests/fakediscord`` is there): the FakeDiscord aiohttp server on
+  127.0.0.1 enforcing Discord's global 50 requests/second (and per-route buckets); the sender is a
+  minimal aiohttp REST client that maps answers to ``SendOutcome``s as the bot will.
+- ``inprocess``: a fake Sender that itself refuses (429) the 51st request in any one second,
+  with 5-40 ms of simulated latency.
+
+Reported: time to deliver all, as a ratio of the pacing bound ``(count - burst) / rate`` (target
+<= 1.1) and of Discord's own bound ``count / 50``; 429s (target 0); duplicates and lost (target 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import tempfile
+import time
+from collections import Counter, deque
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from schedules.db import Database  # noqa: E402
+from schedules.delivery import Outgoing, SendOutcome, TokenBucket  # noqa: E402
+from schedules.engine import ReminderEngine  # noqa: E402
+from schedules.models import subscriptions_table, users_table  # noqa: E402
+from schedules.settings import ReminderSettings  # noqa: E402
+
+
+async def seed(db: Database, pairs: list[tuple[int, int]], due: datetime) -> None:
+    """(user id, DM channel id) pairs, all due at ``due`` (UTC wall clock)."""
+    rows_u, rows_s = [], []
+    for user_id, channel_id in pairs:
+        rows_u.append({"user_id": user_id, "timezone": "UTC", "created_at": due})
+        rows_s.append(
+            {
+                "user_id": user_id,
+                "local_time": due.time().replace(tzinfo=None),
+                "timezone": "UTC",
+                "destination": "dm",
+                "dm_channel_id": channel_id,
+                "nudges": True,
+                "active": True,
+                "pause_notice": False,
+                "next_due_utc": due,
+                "next_local_date": due.date(),
+                "plan_started_on": due.date(),
+                "plan_week": 1,
+                "cadence_target": 85,
+                "minutes_target": 10,
+                "created_at": due,
+                "updated_at": due,
+            }
+        )
+    async with db.begin() as conn:
+        for i in range(0, len(rows_u), 5000):
+            await conn.execute(users_table.insert(), rows_u[i : i + 5000])
+            await conn.execute(subscriptions_table.insert(), rows_s[i : i + 5000])
+
+
+class RestSender:
+    """What the bot's Sender does, minus discord.py: one POST per reminder to the DM channel."""
+
+    def __init__(self, api_base: str, token: str) -> None:
+        import aiohttp
+
+        self.api_base = api_base
+        self.session = aiohttp.ClientSession(
+            headers={"Authorization": f"Bot {token}"},
+            connector=aiohttp.TCPConnector(limit=64),
+        )
+        self.statuses: Counter[int] = Counter()
+
+    async def send(self, item: Outgoing) -> SendOutcome:
+        assert item.dm_channel_id is not None
+        body = {
+            "content": f"Time for your walk! Today's focus: {item.topic}.",
+            "nonce": item.nonce,
+            "enforce_nonce": True,
+            "allowed_mentions": {"parse": []},
+        }
+        url = f"{self.api_base}/channels/{item.dm_channel_id}/messages"
+        async with self.session.post(url, json=body) as resp:
+            self.statuses[resp.status] += 1
+            data = await resp.json(content_type=None)
+            if resp.status == 200:
+                return SendOutcome.ok(int(data["id"]), dm_channel_id=item.dm_channel_id)
+            if resp.status == 429:
+                return SendOutcome.rate_limited(
+                    float(data.get("retry_after", 1.0)), is_global=bool(data.get("global"))
+                )
+            if resp.status == 403 and data.get("code") == 50007:
+                return SendOutcome.blocked_dm()
+            if resp.status in (403, 404):
+                return SendOutcome.channel_unavailable(f"HTTP {resp.status}")
+            return SendOutcome.error(f"HTTP {resp.status}")
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+class FiftyPerSecond:
+    """In-process stand-in for Discord: at most 50 requests in any one second, else 429."""
+
+    def __init__(self) -> None:
+        self.window: deque[float] = deque()
+        self.rejected = 0
+        self.delivered: Counter[int] = Counter()
+        self.rng = random.Random(1)
+
+    async def send(self, item: Outgoing) -> SendOutcome:
+        now = time.monotonic()
+        while self.window and self.window[0] <= now - 1.0:
+            self.window.popleft()
+        if len(self.window) >= 50:
+            self.rejected += 1
+            return SendOutcome.rate_limited(self.window[0] + 1.0 - now, is_global=True)
+        self.window.append(now)
+        await asyncio.sleep(self.rng.uniform(0.005, 0.040))
+        self.delivered[item.user_id] += 1
+        return SendOutcome.ok(len(self.window), dm_channel_id=item.dm_channel_id)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    settings = ReminderSettings(
+        send_rate=args.rate, send_burst=args.burst, max_in_flight=args.in_flight
+    )
+    now = datetime.now(UTC)
+    due = now.replace(second=0, microsecond=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = await Database.open(f"sqlite+aiosqlite:///{Path(tmp) / 'fanout.db'}")
+        fake: Any = None
+        sender: Any
+        try:
+            if args.target == "fakediscord":
+                from tests.fakediscord import FakeDiscord
+
+                fake = await FakeDiscord(global_rate=50).start()
+                users = [fake.add_user(f"walker{i}") for i in range(args.count)]
+                pairs = [(u.id, fake.dm_channel(u).id) for u in users]
+                sender = RestSender(fake.api_base, fake.token)
+            else:
+                pairs = [(10_000 + i, 10**12 + i) for i in range(args.count)]
+                sender = FiftyPerSecond()
+            await seed(db, pairs, due)
+            engine = ReminderEngine(
+                db,
+                sender,
+                settings=settings,
+                bucket=TokenBucket(settings.send_rate, settings.send_burst),
+            )
+            start = time.perf_counter()
+            report = await engine.sweep()
+            elapsed = time.perf_counter() - start
+            if fake is not None:
+                per_channel = Counter(
+                    m.channel.id for m in fake.messages if m.author is fake.bot_user
+                )
+                rejected = len(fake.sent_429)
+                dedupes = fake.nonce_dedupes
+                statuses = dict(sender.statuses)
+                await sender.close()
+            else:
+                per_channel = Counter(
+                    {10**12 + (u - 10_000): n for u, n in sender.delivered.items()}
+                )
+                rejected = sender.rejected
+                dedupes = 0
+                statuses = {}
+            expected = {channel for _, channel in pairs}
+            duplicates = sum(n - 1 for n in per_channel.values() if n > 1)
+            lost = len(expected - set(per_channel))
+        finally:
+            if fake is not None:
+                await fake.close()
+            await db.close()
+    bound = (args.count - settings.send_burst) / settings.send_rate
+    return {
+        "target": args.target,
+        "count": args.count,
+        "rate": settings.send_rate,
+        "burst": settings.send_burst,
+        "in_flight": settings.max_in_flight,
+        "seconds": round(elapsed, 2),
+        "pacing_bound_s": round(bound, 2),
+        "ratio_to_pacing_bound": round(elapsed / bound, 4),
+        "ratio_to_discord_50_per_s": round(elapsed / (args.count / 50), 4),
+        "http_429": rejected,
+        "duplicates": duplicates,
+        "lost": lost,
+        "nonce_dedupes": dedupes,
+        "statuses": statuses,
+        "report": report.__dict__,
+        "due_minute": due.isoformat(),
+        "started_after_due_s": round((now - due) / timedelta(seconds=1), 1),
+    }
+
+
+def main() -> int:
+    try:
+        import tests.fakediscord  # noqa: F401
+
+        default_target = "fakediscord"
+    except ImportError:
+        default_target = "inprocess"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--target", choices=["fakediscord", "inprocess"], default=default_target)
+    parser.add_argument("--rate", type=float, default=40.0)
+    parser.add_argument("--burst", type=int, default=5)
+    parser.add_argument("--in-flight", type=int, default=16)
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    print(json.dumps(result, indent=2))
+    ok = result["http_429"] == 0 and result["duplicates"] == 0 and result["lost"] == 0
+    return 0 if ok and result["ratio_to_pacing_bound"] <= 1.1 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
