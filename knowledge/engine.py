@@ -89,6 +89,8 @@ class Tuning:
     strong_phrase: float = 3.5
     #: ...a weaker one needs this combined score
     weak_phrase_floor: float = 0.5
+    #: below this semantic similarity nothing is an answer, whatever the words
+    min_semantic: float = 0.3
     #: ...or, without the model, when the phrase score reaches this
     kw_only_floor: float = 2.5
     #: suggestions: up to this many units, each at least this share of the best score
@@ -381,7 +383,9 @@ class Engine:
             # A message with no walking/back-pain word and no strong phrase must mean something
             # close to a unit on its own (the model), or it is off-topic.
             kw_best = float(scores.phrases[best])
-            if on_topic or kw_best >= t.strong_phrase:
+            if float(scores.semantic[best]) < t.min_semantic:
+                ok = False  # words match, meaning does not ("fix my bike chain")
+            elif on_topic or kw_best >= t.strong_phrase:
                 ok = top >= t.answer_floor
             elif kw_best > 0:
                 ok = top >= t.weak_phrase_floor

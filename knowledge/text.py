@@ -126,7 +126,7 @@ class Speller:
     """Corrects out-of-vocabulary words to the nearest domain word (typos like "cadance").
 
     A word is left alone when it is a domain word, a common English word (the tokenizer's whole
-    words), short (< 4 letters), or has no domain word within a small edit distance.
+    words), short (< 5 letters), or has no domain word within a small edit distance.
     """
 
     def __init__(self, domain: Iterable[str], common: Iterable[str] = ()) -> None:
@@ -146,7 +146,7 @@ class Speller:
 
     def _correct(self, word: str) -> str:
         if (
-            len(word) < 4
+            len(word) < 5
             or not word.isalpha()
             or word in self._domain_set
             or word in self._common
