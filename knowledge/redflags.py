@@ -119,6 +119,7 @@ class ModelGroup:
     cue: tuple[str, ...]
     threshold: float
     exemplars: tuple[str, ...]
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ class RedFlagChecker:
             self.rules.append(Rule(r["id"], r["care"], tuple(r["all"]), r.get("window")))
         self.groups: list[ModelGroup] = []
         for g in data.get("model_check") or []:
-            missing = [c for c in g["cue"] if c not in self.concepts]
+            missing = [c for c in (*g["cue"], *g.get("also", ())) if c not in self.concepts]
             if missing:
                 raise ValueError(f"red-flag model check {g['id']}: unknown concepts {missing}")
             self.groups.append(
@@ -158,6 +159,7 @@ class RedFlagChecker:
                     tuple(g["cue"]),
                     float(g["threshold"]),
                     tuple(str(t) for t in g["exemplars"]),
+                    tuple(g.get("also", ())),
                 )
             )
         #: every exemplar text, group by group (the engine embeds these once)
@@ -208,6 +210,8 @@ class RedFlagChecker:
             return flag
         for group, sl in zip(self.groups, self._slices, strict=True):
             if not any(found.get(c) for c in group.cue):
+                continue
+            if group.also and not any(found.get(c) for c in group.also):
                 continue
             sims = self.exemplar_vectors[sl] @ vector
             best = int(np.argmax(sims))
