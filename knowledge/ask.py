@@ -12,6 +12,7 @@ Never imports discord.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import sys
@@ -70,7 +71,9 @@ def main(args: argparse.Namespace) -> int:
         return 2
     engine = Engine.load()
     if not words:
-        return _batch(engine, sys.stdin, sys.stdout)
+        # Undecodable bytes must not stop the batch: they become U+FFFD, the line still answers.
+        stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+        return _batch(engine, stdin, sys.stdout)
     question = " ".join(words)[:MAX_CHARS]
     result = engine.answer(question)
     if as_json:

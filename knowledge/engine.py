@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,7 @@ from knowledge import embedding as emb
 from knowledge.models import Library, Unit
 from knowledge.redflags import Flag, Phrase, RedFlagChecker
 from knowledge.redflags import load_data as load_redflag_data
-from knowledge.text import Analysed, Analyzer, load_matching_data, normalise, stem
+from knowledge.text import Analysed, Analyzer, load_matching_data, normalise
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +192,9 @@ def body_sentences(unit: Unit) -> list[str]:
     return out
 
 
-def _phrase_hits(phrases: Sequence[Phrase], stems: Sequence[str], index: dict[str, list[int]]):
+def _phrase_hits(
+    phrases: Sequence[Phrase], stems: Sequence[str], index: dict[str, list[int]]
+) -> list[Phrase]:
     return [p for p in phrases if p.spans(stems, index)]
 
 
@@ -264,7 +267,7 @@ def read_index(path: Path, key: str) -> VectorIndex | None:
                 data["kinds"],
                 data["redflag_vectors"].astype(np.float32),
             )
-    except (OSError, KeyError, ValueError):
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         return None
 
 
@@ -554,4 +557,4 @@ if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(_main())
 
 
-__all__ = ["Engine", "Result", "Scores", "Tuning", "body_sentences", "stem"]
+__all__ = ["Engine", "Result", "Scores", "Tuning", "body_sentences"]

@@ -65,6 +65,22 @@ def test_json_stdin_batch_in_order_and_skips_nothing() -> None:
     assert out[5]["id"] == "warmup"
 
 
+def test_stdin_batch_survives_bad_bytes_and_crlf() -> None:
+    p = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json"],
+        input=b"cadence\r\n\xff\xfe broken\r\nwhat shoes should I wear\r\n",
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert p.returncode == 0, p.stderr
+    out = [json.loads(line) for line in p.stdout.decode().splitlines()]
+    assert len(out) == 3
+    assert out[0]["id"] == "cadence"
+    assert out[2]["id"] == "footwear"
+
+
 def test_text_modes() -> None:
     library = default_library()
     p = _ask("what", "shoes", "should", "I", "wear?")

@@ -229,9 +229,10 @@ def test_shipped_index_is_fresh(engine: Engine) -> None:
     )
 
 
-def test_stale_index_is_rebuilt_and_saved(tmp_path: Path, engine: Engine) -> None:
+@pytest.mark.parametrize("junk", [b"not an index", INDEX_PATH.read_bytes()[:1000]])
+def test_stale_index_is_rebuilt_and_saved(tmp_path: Path, engine: Engine, junk: bytes) -> None:
     path = tmp_path / "index.npz"
-    path.write_bytes(b"not an index")
+    path.write_bytes(junk)
     e = Engine.load(engine.library, index_path=path)
     assert e.index is not None
     assert engine.index is not None
