@@ -151,7 +151,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 from tests.fakediscord import FakeDiscord
 
                 fake = await FakeDiscord(global_rate=50).start()
+                guild = fake.add_guild("Walkers")  # sharing a guild lets the bot DM them
                 users = [fake.add_user(f"walker{i}") for i in range(args.count)]
+                for user in users:
+                    fake.add_member(guild, user)
                 pairs = [(u.id, fake.dm_channel(u).id) for u in users]
                 sender = RestSender(fake.api_base, fake.token)
             else:
