@@ -307,6 +307,7 @@ class Engine:
         self.tuning = tuning or Tuning()
         self.unit_ids: list[str] = list(library.units)
         self._topic_choices = self._build_topic_choices()
+        self._topic_names = [name for name, _ in self._topic_choices]
         if self.index is not None:
             checker.exemplar_vectors = self.index.redflag_vectors
 
@@ -492,11 +493,16 @@ class Engine:
             elif q in name:
                 s = 150.0 - len(name) / 10
             else:
-                s = max(fuzz.partial_ratio(q, name), fuzz.WRatio(q, name))
-                if s < 70:
-                    continue
+                continue
             if s > best.get(i, -1.0):
                 best[i] = s
+        # typos and partial words, scored in C by rapidfuzz
+        for _, score, k in process.extract(
+            q, self._topic_names, scorer=fuzz.WRatio, score_cutoff=70, limit=None
+        ):
+            i = self._topic_choices[k][1]
+            if score > best.get(i, -1.0):
+                best[i] = float(score)
         ranked = sorted(best, key=lambda i: (-best[i], i))
         return [units[i] for i in ranked[:limit]]
 
