@@ -45,6 +45,10 @@ POSITIVES = [
     ("chset pain", "emergency"),
     ("back pain and a feaver", "urgent"),
     ("suicidle thoughts", "crisis"),
+    ("i wnat to kil myself", "crisis"),
+    ("feaver and backache", "urgent"),
+    ("lost controll of my bladdder", "emergency"),
+    ("lossing wieght without triyng and back pain", "urgent"),
 ]
 
 NEGATIVES = [
