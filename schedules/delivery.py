@@ -175,6 +175,22 @@ class TokenBucket:
         self._blocked_until = 0.0
         self._lock = asyncio.Lock()
         self.granted = 0
+        self.base_rate = self.rate
+        self.base_burst = self.burst
+        self.share = 1
+
+    def set_share(self, sharers: int) -> None:
+        """Split the budget with ``sharers - 1`` other processes sending for the same bot:
+        ``rate / n`` per second and ``burst // n`` at once (at least 1), so together they stay
+        within ``rate + burst`` in any second."""
+        n = max(1, int(sharers))
+        if n == self.share:
+            return
+        self._refill(self._clock())
+        self.share = n
+        self.rate = self.base_rate / n
+        self.burst = max(1, self.base_burst // n)
+        self._tokens = min(self._tokens, float(self.burst))
 
     def _refill(self, now: float) -> None:
         self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)

@@ -32,6 +32,7 @@ The clock is injectable (``clock=``), and ``sweep(now)`` takes the instant expli
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -41,7 +42,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, delete, exists, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schedules.db import Database, dialect_insert
@@ -55,7 +56,12 @@ from schedules.delivery import (
     focus_topic,
     make_nonce,
 )
-from schedules.models import deliveries_table, snoozes_table, subscriptions_table
+from schedules.models import (
+    deliveries_table,
+    snoozes_table,
+    subscriptions_table,
+    sweepers_table,
+)
 from schedules.progression import ProgressionPlan, WeeklyTargets
 from schedules.settings import ReminderSettings
 from schedules.timecalc import get_zone, next_due
@@ -74,6 +80,11 @@ snoozes = snoozes_table
 TICK_OFFSET_SECONDS = 0.5
 #: Shortest wait before a rate-limited send is tried again.
 MIN_RETRY_SECONDS = 1.0
+#: An engine with reminders to send refreshes its heartbeat (and its share of the send budget)
+#: this often.
+HEARTBEAT_EVERY = timedelta(seconds=10)
+#: An engine not seen for this long no longer counts when the budget is split.
+SWEEPER_TTL = timedelta(minutes=3)
 
 
 def utc_now() -> datetime:
@@ -222,6 +233,7 @@ class ReminderEngine:
         self._forgotten: dict[int, int] = {}
         self.last_report: SweepReport | None = None
         self.last_sweep_at: datetime | None = None
+        self._last_beat: datetime | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -271,6 +283,14 @@ class ReminderEngine:
             scheduler.shutdown(wait=False)
         async with self._sweep_lock:  # waits for a running sweep to wind down
             pass
+        try:
+            async with self.db.begin() as conn:
+                await conn.execute(
+                    delete(sweepers_table).where(sweepers_table.c.owner == self.owner)
+                )
+        except Exception:  # the heartbeat simply expires
+            log.warning("could not remove the sweeper heartbeat of %s", self.owner)
+        self._last_beat = None
         log.info("reminder engine stopped")
 
     def forget_user(self, user_id: int) -> None:
@@ -307,6 +327,12 @@ class ReminderEngine:
                 while not self._stopping:
                     moment = now or self.clock()
                     jobs, touched = await self._claim(moment, report)
+                    # only engines with something to send share the budget; idle sweeps stay
+                    # one cheap read
+                    if jobs and (
+                        self._last_beat is None or abs(moment - self._last_beat) >= HEARTBEAT_EVERY
+                    ):
+                        await self._heartbeat(moment)
                     if jobs and not workers:  # started on first need: idle sweeps stay cheap
                         recorder = _Recorder(self.db)
                         recorder.start()
@@ -330,6 +356,29 @@ class ReminderEngine:
         if report.claimed or report.retried or report.skipped:
             log.info("reminder sweep: %s", report)
         return report
+
+    async def _heartbeat(self, now: datetime) -> int:
+        """Record that this engine is sweeping, and take its share of the send budget: Discord's
+        global limit is per bot, so N processes sweeping at once each send at rate / N."""
+        s = sweepers_table
+        async with self.db.begin() as conn:
+            await conn.execute(
+                dialect_insert(conn, s)
+                .values(owner=self.owner, seen_at=now)
+                .on_conflict_do_update(index_elements=["owner"], set_={"seen_at": now})
+            )
+            live = (
+                await conn.execute(
+                    select(func.count()).select_from(s).where(s.c.seen_at >= now - SWEEPER_TTL)
+                )
+            ).scalar_one()
+            await conn.execute(delete(s).where(s.c.seen_at < now - timedelta(days=1)))
+        self._last_beat = now
+        sharers = max(1, int(live))
+        if sharers != self.bucket.share:
+            log.info("%d engines are sweeping: sending at 1/%d of the budget", sharers, sharers)
+        self.bucket.set_share(sharers)
+        return sharers
 
     async def _anything_due(self, now: datetime) -> bool:
         """One cheap read: is any reminder, snooze or expired claim due? (Most minutes: no.)"""
@@ -837,6 +886,7 @@ class _Recorder:
         self._dm: dict[int, int | None] = {}
         self._pause: dict[int, tuple[str, datetime]] = {}
         self._wake = asyncio.Event()
+        self._urgent = asyncio.Event()
         self._closed = False
         self._task: asyncio.Task[None] | None = None
 
@@ -848,6 +898,8 @@ class _Recorder:
 
     def _added(self) -> None:
         self._wake.set()
+        if self._size() >= self.max_batch:
+            self._urgent.set()
 
     def sent(
         self, item: _Item, outcome: SendOutcome, now: datetime, note: str | None = None
@@ -903,17 +955,21 @@ class _Recorder:
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
-            if not self._closed and self._size() < self.max_batch:
-                await asyncio.sleep(self.max_delay)  # let a batch gather
+            if not self._closed:
+                with contextlib.suppress(TimeoutError):  # let a batch gather, unless urgent
+                    await asyncio.wait_for(self._urgent.wait(), self.max_delay)
             self._wake.clear()
+            if not self._closed:
+                self._urgent.clear()
             await self._flush()
             if self._closed:
                 await self._flush()
                 return
 
     async def close(self) -> None:
-        """Write everything still pending."""
+        """Write everything still pending, now."""
         self._closed = True
+        self._urgent.set()
         self._wake.set()
         if self._task is not None:
             await self._task

@@ -27,6 +27,9 @@ Tables
 ``snoozes``
     One-off timers (at most one pending per user): ``user_id``, ``due_utc`` (indexed). Sending one
     does not move the daily schedule.
+``sweepers``
+    One row per running engine (``owner``, ``seen_at`` heartbeat): Discord's global rate limit
+    is per bot, so the send budget is split among the engines seen in the last few minutes.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ __all__ = [
     "Delivery",
     "Snooze",
     "Subscription",
+    "Sweeper",
     "UTCDateTime",
     "USER_DATA_TABLES",
     "User",
@@ -67,6 +71,7 @@ __all__ = [
     "metadata",
     "snoozes_table",
     "subscriptions_table",
+    "sweepers_table",
     "users_table",
 ]
 
@@ -201,11 +206,21 @@ class Snooze(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class Sweeper(Base):
+    """Engines sweeping right now (heartbeat each batch): the send budget is split among them."""
+
+    __tablename__ = "sweepers"
+
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 #: Core tables, for queries without the ORM.
 users_table = cast(Table, User.__table__)
 subscriptions_table = cast(Table, Subscription.__table__)
 deliveries_table = cast(Table, Delivery.__table__)
 snoozes_table = cast(Table, Snooze.__table__)
+sweepers_table = cast(Table, Sweeper.__table__)
 
 #: Tables holding per-user rows (column ``user_id``), children before ``users``: what
 #: ``ReminderService.delete_user_data`` erases and ``export_user_data`` returns. A migration that

@@ -824,3 +824,38 @@ async def test_many_users_in_one_sweep_each_once(db: Database) -> None:
             await conn.execute(select(func.count()).where(deliveries_table.c.status == "sent"))
         ).scalar()
     assert sent == 60
+
+
+async def test_engines_sending_at_once_split_the_global_send_budget(db: Database) -> None:
+    from schedules.models import sweepers_table
+
+    t = utc(2026, 7, 1, 7, 30)
+    for i, user_id in enumerate(range(1, 6)):
+        await seed(db, [user_id], t + timedelta(seconds=20 * i))
+    first = ReminderEngine(db, RecordingSender(), settings=settings(), bucket=TokenBucket(40, 6))
+    second = ReminderEngine(db, RecordingSender(), settings=settings(), bucket=TokenBucket(40, 6))
+    await first.sweep(t + timedelta(seconds=1))
+    assert (first.bucket.rate, first.bucket.burst) == (40, 6)  # alone
+    await second.sweep(t + timedelta(seconds=21))
+    assert (second.bucket.rate, second.bucket.burst) == (20, 3)  # two engines: half each
+    await first.sweep(t + timedelta(seconds=41))
+    assert (first.bucket.rate, first.bucket.burst) == (20, 3)
+    await second.stop()  # its heartbeat goes with it
+    await first.sweep(t + timedelta(seconds=61))
+    assert first.bucket.rate == 40
+    async with db.begin() as conn:  # an engine that died five minutes ago no longer counts
+        await conn.execute(
+            sweepers_table.insert().values(owner="dead", seen_at=t - timedelta(minutes=5))
+        )
+    await first.sweep(t + timedelta(seconds=81))
+    assert first.bucket.rate == 40
+    assert len(first.sender.calls) + len(second.sender.calls) == 5  # type: ignore[attr-defined]
+    # idle sweeps do not write a heartbeat
+    await first.sweep(t + timedelta(hours=2))
+    async with db.read() as conn:
+        seen = (
+            await conn.execute(
+                select(sweepers_table.c.seen_at).where(sweepers_table.c.owner == first.owner)
+            )
+        ).scalar_one()
+    assert seen == t + timedelta(seconds=81)

@@ -1,4 +1,4 @@
-"""reminders: users, subscriptions, deliveries, snoozes
+"""reminders: users, subscriptions, deliveries, snoozes, sweepers
 
 Revision ID: 0001_reminders
 Revises:
@@ -113,9 +113,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_snoozes")),
     )
     op.create_index(op.f("ix_snoozes_due_utc"), "snoozes", ["due_utc"], unique=False)
+    op.create_table(
+        "sweepers",
+        sa.Column("owner", sa.String(length=64), nullable=False),
+        sa.Column("seen_at", Instant, nullable=False),
+        sa.PrimaryKeyConstraint("owner", name=op.f("pk_sweepers")),
+    )
+    op.create_index(op.f("ix_sweepers_seen_at"), "sweepers", ["seen_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_sweepers_seen_at"), table_name="sweepers")
+    op.drop_table("sweepers")
     op.drop_index(op.f("ix_snoozes_due_utc"), table_name="snoozes")
     op.drop_table("snoozes")
     op.drop_index("ix_deliveries_claimed_lease", table_name="deliveries")
