@@ -332,7 +332,11 @@ class ReminderEngine:
                     if jobs and (
                         self._last_beat is None or abs(moment - self._last_beat) >= HEARTBEAT_EVERY
                     ):
-                        await self._heartbeat(moment)
+                        try:
+                            await self._heartbeat(moment)
+                        except Exception:  # keep sending at the current share
+                            log.exception("sweeper heartbeat failed")
+                            self._last_beat = moment
                     if jobs and not workers:  # started on first need: idle sweeps stay cheap
                         recorder = _Recorder(self.db)
                         recorder.start()
