@@ -234,6 +234,8 @@ class ReminderEngine:
         self.last_report: SweepReport | None = None
         self.last_sweep_at: datetime | None = None
         self._last_beat: datetime | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+        self._again = False
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -244,9 +246,12 @@ class ReminderEngine:
     async def start(self, *, sweep_now: bool = True) -> None:
         """Start the per-minute sweep (APScheduler ``AsyncIOScheduler``, one interval job).
 
-        The job is aligned to the minute, coalesced, never runs twice at once, and tolerates a
-        late wake-up (``misfire_grace_time``). With ``sweep_now`` the first sweep (the downtime
-        catch-up) starts at once, in the background.
+        The job fires at second 0.5 of every minute (reminders are due on the minute), is
+        coalesced, has one instance at a time and tolerates a late wake-up
+        (``misfire_grace_time``). It only starts a sweep task and returns: a tick that comes while
+        a long sweep is still sending (a big fan-out) makes that sweep go round once more instead
+        of being dropped, so no reminder waits for the next minute. With ``sweep_now`` the first
+        sweep (the catch-up after downtime) starts at once, in the background.
         """
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
         from apscheduler.triggers.interval import IntervalTrigger
@@ -267,12 +272,13 @@ class ReminderEngine:
             coalesce=True,
             max_instances=1,
             misfire_grace_time=3600,
-            next_run_time=wall if sweep_now else first,
             replace_existing=True,
         )
         scheduler.start()
         self._scheduler = scheduler
         log.info("reminder engine started (owner %s)", self.owner)
+        if sweep_now:
+            await self._tick()
 
     async def stop(self) -> None:
         """Stop sweeping. Sends in flight finish; claimed but unsent ones are released for the
@@ -281,7 +287,10 @@ class ReminderEngine:
         scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
-        async with self._sweep_lock:  # waits for a running sweep to wind down
+        if self._sweeper is not None:
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
+        async with self._sweep_lock:  # waits for a sweep started by hand to wind down
             pass
         try:
             async with self.db.begin() as conn:
@@ -299,12 +308,23 @@ class ReminderEngine:
         self._forgotten[user_id] = self._seq
 
     async def _tick(self) -> None:
-        if self._sweep_lock.locked() or self._stopping:
+        """The scheduler's job: start a sweep, or ask the running one to go round again."""
+        if self._stopping:
             return
-        try:
-            await self.sweep()
-        except Exception:
-            log.exception("reminder sweep failed; the next one retries")
+        if self._sweeper is not None and not self._sweeper.done():
+            self._again = True
+            return
+        self._sweeper = asyncio.create_task(self._sweep_loop())
+
+    async def _sweep_loop(self) -> None:
+        while not self._stopping:
+            self._again = False
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("reminder sweep failed; the next one retries")
+            if not self._again:
+                return
 
     # -- the sweep ---------------------------------------------------------------------------
 

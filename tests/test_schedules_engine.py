@@ -710,6 +710,8 @@ async def test_the_scheduler_runs_one_minute_sweep_job_and_stops(db: Database) -
         assert job.trigger.interval == timedelta(minutes=1)
         assert job.coalesce is True and job.max_instances == 1
         assert job.misfire_grace_time >= 300
+        # aligned to the minute (reminders are due on the minute), half a second after it
+        assert (job.next_run_time.second, job.next_run_time.microsecond) == (0, 500_000)
         await asyncio.wait_for(delivered.wait(), timeout=20)  # the start-up sweep
     finally:
         await engine.stop()
@@ -859,3 +861,39 @@ async def test_engines_sending_at_once_split_the_global_send_budget(db: Database
             )
         ).scalar_one()
     assert seen == t + timedelta(seconds=81)
+
+
+async def test_a_tick_during_a_long_sweep_makes_it_go_round_again(db: Database) -> None:
+    gate = asyncio.Event()
+    started = asyncio.Event()
+
+    class GatedSender(RecordingSender):
+        async def send(self, item: Outgoing) -> SendOutcome:
+            started.set()
+            await gate.wait()
+            return await super().send(item)
+
+    clock = Clock(utc(2026, 7, 1, 7, 30, 1))
+    sender = GatedSender()
+    engine, _, _ = make(db, sender, clock=clock)
+    sweeps = 0
+    real_sweep = engine.sweep
+
+    async def counting_sweep(now: datetime | None = None) -> SweepReport:
+        nonlocal sweeps
+        sweeps += 1
+        return await real_sweep(now)
+
+    engine.sweep = counting_sweep  # type: ignore[method-assign]
+    await seed(db, [1], utc(2026, 7, 1, 7, 30))
+    await engine._tick()  # the minute's tick starts a sweep, which is busy sending
+    await started.wait()
+    await seed(db, [2], utc(2026, 7, 1, 7, 30, 1))  # due while that sweep is busy
+    clock.now = utc(2026, 7, 1, 7, 31, 0, 500_000)
+    await engine._tick()  # the next minute's tick: not dropped
+    gate.set()
+    assert engine._sweeper is not None
+    await engine._sweeper
+    assert sweeps == 2
+    assert sorted(c.user_id for c in sender.calls) == [1, 2]
+    await engine.stop()
