@@ -39,10 +39,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time as _time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from schedules.progression import WeeklyTargets
 
@@ -108,6 +108,8 @@ class Outgoing:
     targets: WeeklyTargets | None = None  # kind == "nudge": this week's targets
     previous: WeeklyTargets | None = None  # kind == "nudge": last week's targets
     fallback: bool = False  # a DM sent because the channel could not be used
+    #: kind == "nudge": the WeekPlanner's extra details (e.g. a decision and its reasons)
+    details: Mapping[str, Any] | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,14 @@ How a sweep works (:meth:`ReminderEngine.sweep`):
    from the first reminder), the week's targets advance (:class:`ProgressionPlan`) and, if the user
    has nudges on, a ``nudge`` is claimed with the same due instant and sent right after.
 4. **Deliver**: up to ``max_in_flight`` concurrent sends through the :class:`Sender`, all paced by
-   one :class:`TokenBucket`; the outcome of each is recorded (see :mod:`schedules.delivery`).
-   Claims are made a batch at a time while sending, so a claim never waits long for its send.
+   one :class:`TokenBucket`; outcomes (see :mod:`schedules.delivery`) are written by one
+   recorder in small batches (every 50 ms). Claims are made a batch at a time while sending, so
+   a claim never waits long for its send.
+5. **Several processes**: Discord's 50 requests/second is per bot, so engines that are sending
+   heartbeat in the ``sweepers`` table and each takes ``1/N`` of the rate and burst.
+
+The scheduler job only starts a sweep task; a tick that arrives while a long sweep is still
+sending makes it go round once more, so a minute is never dropped.
 
 The clock is injectable (``clock=``), and ``sweep(now)`` takes the instant explicitly in tests.
 """
@@ -37,10 +43,10 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -66,7 +72,7 @@ from schedules.progression import ProgressionPlan, WeeklyTargets
 from schedules.settings import ReminderSettings
 from schedules.timecalc import get_zone, next_due
 
-__all__ = ["Clock", "ReminderEngine", "SweepReport", "utc_now"]
+__all__ = ["Clock", "ReminderEngine", "SweepReport", "WeekPlanner", "utc_now"]
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +167,11 @@ def _outgoing(
             targets = WeeklyTargets.from_dict(payload["targets"])
         if payload.get("previous"):
             previous = WeeklyTargets.from_dict(payload["previous"])
+    details = None
+    if payload:
+        details = {k: v for k, v in payload.items() if k not in ("targets", "previous")} or None
     return Outgoing(
+        details=details,
         user_id=user_id,
         kind=kind,
         where=dest.where,
@@ -200,12 +210,32 @@ _SUB_COLUMNS = (
 )
 
 
+class WeekPlanner(Protocol):
+    """Decides a new plan week's targets (optional; the default steps up with the plan).
+
+    Called inside the claim transaction (``conn``) once per user per week, when a reminder on
+    ``today`` (the user's local date) starts plan ``week``. Returns the targets and extra
+    JSON-able details stored with the nudge and passed on as ``Outgoing.details`` (e.g. a
+    decision and its reasons). Issue 5 plugs the walk log in here (hold the step when pain rose).
+    """
+
+    async def plan_week(
+        self,
+        conn: AsyncConnection,
+        user_id: int,
+        today: date,
+        current: WeeklyTargets,
+        week: int,
+    ) -> tuple[WeeklyTargets, Mapping[str, Any]]: ...
+
+
 class ReminderEngine:
     """Sweeps due reminders and sends them through a :class:`Sender`. See the module docstring.
 
     ``settings`` default to :class:`ReminderSettings` from the environment; ``plan`` to the guide's
     numbers; ``clock`` to the system clock (UTC); ``bucket`` to one built from the settings.
-    ``owner`` names this process in claim leases.
+    ``owner`` names this process in claim leases. ``planner`` (a :class:`WeekPlanner`) decides
+    each new week's targets; without one they step up with ``plan``.
     """
 
     def __init__(
@@ -218,8 +248,10 @@ class ReminderEngine:
         clock: Clock | None = None,
         bucket: TokenBucket | None = None,
         owner: str | None = None,
+        planner: WeekPlanner | None = None,
     ) -> None:
         self.db = db
+        self.planner = planner
         self.sender = sender
         self.settings = settings or ReminderSettings()
         self.plan = plan or ProgressionPlan()
@@ -612,10 +644,14 @@ class ReminderEngine:
                     r.minutes_target,
                     r.cadence_target >= self.plan.cadence_goal,
                 )
-                target = self.plan.advance(current, week)
+                target, extra = await self._plan_week(conn, r.user_id, day, current, week)
                 plan = (started, week, target.cadence, target.minutes)
                 if r.nudges:
-                    payload = {"targets": target.as_dict(), "previous": current.as_dict()}
+                    payload = {
+                        **extra,
+                        "targets": target.as_dict(),
+                        "previous": current.as_dict(),
+                    }
                     new_rows.append({**claim, "kind": "nudge", "payload": payload})
                     pending[(r.user_id, "nudge")] = _outgoing(
                         r.user_id, "nudge", due, day, dest, late, payload
@@ -651,6 +687,18 @@ class ReminderEngine:
                 updates,
             )
         return len(rows)
+
+    async def _plan_week(
+        self, conn: AsyncConnection, user_id: int, day: date, current: WeeklyTargets, week: int
+    ) -> tuple[WeeklyTargets, dict[str, Any]]:
+        if self.planner is None:
+            return self.plan.advance(current, week), {}
+        try:
+            target, extra = await self.planner.plan_week(conn, user_id, day, current, week)
+            return target, dict(extra)
+        except Exception:
+            log.exception("week planner failed for user %s; following the plan", user_id)
+            return self.plan.advance(current, week), {}
 
     @staticmethod
     def _sub_update(

@@ -897,3 +897,39 @@ async def test_a_tick_during_a_long_sweep_makes_it_go_round_again(db: Database) 
     assert sweeps == 2
     assert sorted(c.user_id for c in sender.calls) == [1, 2]
     await engine.stop()
+
+
+async def test_a_week_planner_decides_the_nudge_and_a_failing_one_falls_back(
+    db: Database,
+) -> None:
+    from schedules.progression import WeeklyTargets
+
+    seen: list[tuple[int, date, int, int]] = []
+
+    class HoldingPlanner:
+        async def plan_week(
+            self, conn: Any, user_id: int, today: date, current: WeeklyTargets, week: int
+        ) -> tuple[WeeklyTargets, dict[str, Any]]:
+            seen.append((user_id, today, current.week, week))
+            if user_id == 2:
+                raise RuntimeError("log unavailable")
+            held = ProgressionPlan().hold(current, week)
+            return held, {"decision": "hold", "reasons": ["pain_rose"]}
+
+    engine, service, sender = make(db)
+    engine.planner = HoldingPlanner()
+    for user_id in (1, 2):
+        await service.subscribe(user_id, "07:30", "UTC", now=utc(2026, 7, 1))
+    for day in range(0, 8):
+        await engine.sweep(utc(2026, 7, 1, 7, 30, 5) + timedelta(days=day))
+    nudges = {c.user_id: c for c in sender.calls if c.kind == "nudge"}
+    assert sorted(seen) == [(1, date(2026, 7, 8), 1, 2), (2, date(2026, 7, 8), 1, 2)]
+    held = nudges[1]
+    assert held.targets is not None and (held.targets.cadence, held.targets.week) == (85, 2)
+    assert held.details == {"decision": "hold", "reasons": ["pain_rose"]}
+    hash(held)  # still hashable
+    fallback = nudges[2]
+    assert fallback.targets is not None and fallback.targets.cadence == 90
+    assert fallback.details is None
+    status = await service.status(1)
+    assert status is not None and status.targets.cadence == 85 and status.targets.week == 2
