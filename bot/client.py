@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import pkgutil
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.ext import commands
@@ -20,6 +20,10 @@ from knowledge.models import Library
 if TYPE_CHECKING:
     from bot.settings import Settings
     from knowledge.engine import Engine
+    from schedules.db import Database
+    from schedules.engine import WeekPlanner
+    from schedules.progression import ProgressionPlan
+    from schedules.service import ReminderService
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,8 @@ class WalkWell(commands.Bot):
         engine: Engine | None = None,
         load_knowledge: bool = True,
         health_file: str | None = None,
+        storage: bool = False,
+        **options: Any,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -87,6 +93,7 @@ class WalkWell(commands.Bot):
             allowed_mentions=ALLOWED_MENTIONS,
             chunk_guilds_at_startup=False,
             max_messages=None,
+            **options,
         )
         self.settings = settings
         self._library = library
@@ -97,6 +104,14 @@ class WalkWell(commands.Bot):
         self.health = Health(health_file)
         self._health_task: asyncio.Task[None] | None = None
         self.tree.error(on_app_command_error)
+        #: ``storage``: open the database in ``setup_hook`` (``walkwell run``); ``walkwell sync``
+        #: and the in-process tests leave it off, and the features that need it say so.
+        self._storage = storage
+        self.db: Database | None = None
+        self.reminders: ReminderService | None = None
+        self.plan: ProgressionPlan | None = None
+        #: Decides each new plan week's targets for the reminder engine (None: the plan's steps).
+        self.planner: WeekPlanner | None = None
 
     @property
     def library(self) -> Library:
@@ -116,6 +131,8 @@ class WalkWell(commands.Bot):
             log.info("guide loaded: %d units", len(self.library.units))
         if self._library is not None:
             self.texts = Texts.from_library(self._library)
+        if self._storage and self.db is None:
+            await self.open_storage()
         self.add_dynamic_items(UnitButton)
         for name in extension_names():
             await self.load_extension(name)
@@ -123,12 +140,30 @@ class WalkWell(commands.Bot):
         if self.health.path is not None:
             self._health_task = asyncio.create_task(self.health.run(self), name="walkwell-health")
 
+    async def open_storage(self, url: str | None = None) -> None:
+        """Open (and migrate) the database and the reminder service over it.
+
+        ``url`` overrides the settings' ``DATABASE_URL`` (tests).
+        """
+        from schedules.db import Database
+        from schedules.progress import plan_from_library
+        from schedules.service import ReminderService
+
+        target = url if url is not None else (self.settings.database if self.settings else None)
+        self.db = await Database.open(target)
+        self.plan = plan_from_library(self.library) if self._library is not None else None
+        self.reminders = ReminderService(self.db, plan=self.plan)
+        log.info("storage open: %s", self.db.dialect)
+
     async def close(self) -> None:
         if self._health_task is not None:
             self._health_task.cancel()
             self._health_task = None
             self.health.remove()  # a stopped bot is not healthy, at once
-        await super().close()
+        await super().close()  # unloads the extensions first: the reminder engine stops there
+        if self.db is not None:
+            db, self.db = self.db, None
+            await db.close()
 
     async def on_ready(self) -> None:
         user = self.user

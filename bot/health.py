@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -44,6 +45,8 @@ class Health:
         self.path = Path(path) if path is not None else None
         self.clock = clock
         self.beats: dict[str, dict[str, float]] = {}
+        #: Called before every write: features record their beats there (the reminder sweep).
+        self.probes: list[Callable[[], None]] = []
 
     def beat(self, name: str, max_age: float) -> None:
         """Record that part ``name`` is alive now; it is stale after ``max_age`` seconds."""
@@ -69,6 +72,8 @@ class Health:
         while True:
             if gateway.is_ready() and not gateway.is_closed():
                 self.beat("gateway", GATEWAY_MAX_AGE)
+            for probe in list(self.probes):
+                probe()
             try:
                 await asyncio.to_thread(self.write)
             except OSError as exc:  # a full or read-only disk must not stop the bot

@@ -83,7 +83,7 @@ async def _run(settings: Settings, token: str) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal, sig)
 
-    bot = WalkWell(settings, health_file=settings.bot.health_file)
+    bot = WalkWell(settings, health_file=settings.bot.health_file, storage=True)
     async with bot:
         running = asyncio.create_task(bot.start(token), name="walkwell-bot")
         stopping = asyncio.create_task(stop.wait(), name="walkwell-stop")

@@ -57,6 +57,41 @@ DEFAULTS: dict[str, str] = {
     "cadence_bad_current": (
         "`current` must be a whole number of steps per minute from {low} to {high}."
     ),
+    # /reminders and the reminder messages
+    "storage_off": "Reminders and the walk log are not available on this bot right now.",
+    "reminders_started": "Your daily walk reminder is set.",
+    "reminders_stopped": "Your walk reminders are stopped: nothing more will be sent.",
+    "reminders_were_off": "Your walk reminders were already off.",
+    "reminders_off": "Your walk reminders are off. Start them with /reminders start.",
+    "here_needs_server": "`where: here` works in a server channel. Use `where: dm` here.",
+    "here_no_permission": (
+        "I can't post reminders in this channel (missing: {missing}). Pick another channel, "
+        "or use `where: dm`."
+    ),
+    "status_title": "Your walk reminders",
+    "status_time": "Time: **{time}** ({timezone})",
+    "status_where": "Where: {where}",
+    "where_dm": "a direct message",
+    "status_nudges_on": "Weekly progression nudges: on",
+    "status_nudges_off": "Weekly progression nudges: off",
+    "status_targets": "Week {week} targets: {cadence} steps per minute, {minutes} minutes a day",
+    "status_next": "Next reminder: {local}, {stamp} ({relative})",
+    "status_snooze": "Snoozed until {at}",
+    "reminder_title": "Time for your walk",
+    "reminder_snooze_title": "Your snoozed walk reminder",
+    "reminder_late": "Sorry, this reminder is late: it was due at {time} and I was offline.",
+    "reminder_fallback": (
+        "I couldn't post in the channel you chose, so this comes by DM. Your reminders are paused "
+        "until you run /reminders start again."
+    ),
+    "reminder_focus": "Today's focus: **{topic}**",
+    "reminder_done_label": "Done",
+    "reminder_snooze_label": "Snooze {minutes} min",
+    "reminder_stop_label": "Stop reminders",
+    "reminder_done": "Well done! Your walk is noted.",
+    "reminder_snoozed": "Snoozed: I'll remind you again at {at}. Your daily time stays the same.",
+    "reminder_not_yours": "These buttons belong to the person this reminder is for.",
+    "nudge_title": "Your walking plan: week {week}",
     # errors
     "error": "Sorry, something went wrong on our side. Error id: `{error_id}`.",
     "error_cooldown": "Slow down a little: try again in {seconds} seconds.",

@@ -99,14 +99,9 @@ async def test_sync_to_one_guild_registers_there_only(tmp_path: Path) -> None:
         guild = fake.add_guild("Dev server")
         result = await walkwell(fake, tmp_path, "sync", "--guild", str(guild.id))
         assert result.returncode == 0, result.output
-        assert f"registered 5 commands in guild {guild.id}" in result.output
-        assert {c["name"] for c in fake.registered_commands(guild.id)} == {
-            "ask",
-            "guide",
-            "faq",
-            "checklist",
-            "cadence",
-        }
+        names = {c["name"] for c in fake.registered_commands(guild.id)}
+        assert f"registered {len(names)} commands in guild {guild.id}" in result.output
+        assert {"ask", "guide", "faq", "checklist", "cadence", "reminders"} <= names
         assert fake.registered_commands() == []
         assert not fake.gateway.identifies  # REST only: sync never opens the gateway
 
