@@ -9,8 +9,9 @@ channel id (one request per reminder), nonce + ``enforce_nonce``.
 
 Targets:
 - ``fakediscord`` (default when ``tests/fakediscord`` is there): the FakeDiscord aiohttp server on
-  127.0.0.1 enforcing Discord's global 50 requests/second (and per-route buckets); the sender is a
-  minimal aiohttp REST client that maps answers to ``SendOutcome``s as the bot will.
+  127.0.0.1 enforcing Discord's global 50 requests/second (and per-route buckets); the sender is
+  the bot's own (``bot.delivery.DiscordSender`` with the real reminder message, embed and
+  buttons) on discord.py's HTTP client.
 - ``inprocess``: a fake Sender that itself refuses (429) the 51st request in any one second,
   with 5-40 ms of simulated latency.
 
@@ -73,45 +74,37 @@ async def seed(db: Database, pairs: list[tuple[int, int]], due: datetime) -> Non
             await conn.execute(subscriptions_table.insert(), rows_s[i : i + 5000])
 
 
-class RestSender:
-    """What the bot's Sender does, minus discord.py: one POST per reminder to the DM channel."""
+class BotSender:
+    """The bot's own sender (``bot.delivery.DiscordSender``) and message builder, on discord.py's
+    HTTP client logged in over REST only (a sweep needs no gateway): exactly what ``walkwell run``
+    sends, embeds and buttons included."""
 
     def __init__(self, api_base: str, token: str) -> None:
-        import aiohttp
+        self.api_base, self.token = api_base, token
+        self.client: Any = None
+        self.sender: Any = None
 
-        self.api_base = api_base
-        self.session = aiohttp.ClientSession(
-            headers={"Authorization": f"Bot {token}"},
-            connector=aiohttp.TCPConnector(limit=64),
-        )
-        self.statuses: Counter[int] = Counter()
+    async def start(self) -> None:
+        import discord
+
+        from bot.client import WalkWell
+        from bot.delivery import DiscordSender
+        from bot.exts.reminders import reminder_reply
+        from knowledge.loader import default_library
+
+        discord.http.Route.BASE = self.api_base
+        library = default_library()
+        self.client = WalkWell(library=library, load_knowledge=False)
+        await self.client.http.static_login(self.token)
+        texts = self.client.texts
+        self.sender = DiscordSender(self.client, lambda item: reminder_reply(library, texts, item))
 
     async def send(self, item: Outgoing) -> SendOutcome:
-        assert item.dm_channel_id is not None
-        body = {
-            "content": f"Time for your walk! Today's focus: {item.topic}.",
-            "nonce": item.nonce,
-            "enforce_nonce": True,
-            "allowed_mentions": {"parse": []},
-        }
-        url = f"{self.api_base}/channels/{item.dm_channel_id}/messages"
-        async with self.session.post(url, json=body) as resp:
-            self.statuses[resp.status] += 1
-            data = await resp.json(content_type=None)
-            if resp.status == 200:
-                return SendOutcome.ok(int(data["id"]), dm_channel_id=item.dm_channel_id)
-            if resp.status == 429:
-                return SendOutcome.rate_limited(
-                    float(data.get("retry_after", 1.0)), is_global=bool(data.get("global"))
-                )
-            if resp.status == 403 and data.get("code") == 50007:
-                return SendOutcome.blocked_dm()
-            if resp.status in (403, 404):
-                return SendOutcome.channel_unavailable(f"HTTP {resp.status}")
-            return SendOutcome.error(f"HTTP {resp.status}")
+        outcome: SendOutcome = await self.sender.send(item)
+        return outcome
 
     async def close(self) -> None:
-        await self.session.close()
+        await self.client.http.close()
 
 
 class FiftyPerSecond:
@@ -156,7 +149,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 for user in users:
                     fake.add_member(guild, user)
                 pairs = [(u.id, fake.dm_channel(u).id) for u in users]
-                sender = RestSender(fake.api_base, fake.token)
+                sender = BotSender(fake.api_base, fake.token)
+                await sender.start()
             else:
                 pairs = [(10_000 + i, 10**12 + i) for i in range(args.count)]
                 sender = FiftyPerSecond()
@@ -176,7 +170,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 rejected = len(fake.sent_429)
                 dedupes = fake.nonce_dedupes
-                statuses = dict(sender.statuses)
+                statuses = dict(
+                    Counter(
+                        r.status
+                        for r in fake.requests_to("POST", "/channels/{channel_id}/messages")
+                    )
+                )
                 await sender.close()
             else:
                 per_channel = Counter(
