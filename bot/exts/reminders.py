@@ -357,6 +357,7 @@ class Reminders(
         time="Your reminder time, e.g. 7:30, 07:30, 7:30am or 19:30",
         timezone="Your timezone: start typing a city, e.g. Berlin or New York",
         where="dm: a direct message (default); here: this channel, mentioning only you",
+        nudges="A weekly nudge that moves your targets forward (default: on)",
     )
     async def start(
         self,
@@ -364,6 +365,7 @@ class Reminders(
         time: app_commands.Range[str, 1, 40],
         timezone: app_commands.Range[str, 1, 100],
         where: Literal["dm", "here"] = "dm",
+        nudges: bool = True,
     ) -> None:
         service = await self._service(interaction)
         if service is None:
@@ -388,6 +390,7 @@ class Reminders(
                 where="channel" if where == "here" else "dm",
                 channel_id=channel_id,
                 guild_id=guild_id,
+                nudges=bool(nudges),
             )
         except InputError as exc:
             await errors.send_private(interaction, exc.user_message)

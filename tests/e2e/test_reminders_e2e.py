@@ -57,8 +57,11 @@ async def test_reminders_over_the_wire(tmp_path: Path) -> None:
         guild = fake.add_guild("Walkers")
         general = fake.add_text_channel(guild, "general")
         quiet = fake.add_text_channel(guild, "quiet")
-        alice, bob, carol, dave = (fake.add_user(n) for n in ("alice", "bob", "carol", "dave"))
-        for user in (alice, bob, carol, dave):
+        doomed = fake.add_text_channel(guild, "doomed")
+        alice, bob, carol, dave, eve = (
+            fake.add_user(n) for n in ("alice", "bob", "carol", "dave", "eve")
+        )
+        for user in (alice, bob, carol, dave, eve):
             fake.add_member(guild, user)
         fake.set_channel_overwrite(quiet, fake.bot_user, deny=SEND_MESSAGES)
         fake.block_dms(carol)
@@ -118,6 +121,11 @@ async def test_reminders_over_the_wire(tmp_path: Path) -> None:
                 ),
                 (carol, {"time": f"{due:%H:%M}", "timezone": "Europe/Berlin"}, general),
                 (dave, {"time": f"{due:%H:%M}", "timezone": "Europe/Berlin"}, general),
+                (
+                    eve,
+                    {"time": f"{due:%H:%M}", "timezone": "Europe/Berlin", "where": "here"},
+                    doomed,
+                ),
             ):
                 msg = await answered(
                     await fake.slash(user, "reminders start", options, channel=channel)
@@ -126,6 +134,7 @@ async def test_reminders_over_the_wire(tmp_path: Path) -> None:
                 assert f"<t:{int(due.timestamp())}:F>" in msg.text(), msg.text()
             stopped = await answered(await fake.slash(dave, "reminders stop", channel=general))
             assert stopped.ephemeral
+            fake.delete_channel(doomed)  # eve's channel goes before her reminder is due
 
             # -- the due minute ------------------------------------------------------------------
             alice_dm = fake.dm_channel(alice)
@@ -172,6 +181,11 @@ async def test_reminders_over_the_wire(tmp_path: Path) -> None:
             assert notice.ephemeral and "paused" in notice.text()
             assert "paused" in (await status_text(fake, carol, general)).lower()
 
+            # eve: her channel is gone, so one DM instead, then paused
+            fallback = await fake.wait_for_bot_message(fake.dm_channel(eve), timeout=30)
+            assert "DM" in fallback.text()
+            assert "paused" in (await status_text(fake, eve, general)).lower()
+
             assert reminders_to(fake, fake.dm_channel(dave)) == []
             sent_before = len(reminders_to(fake, alice_dm)), len(reminders_to(fake, general))
             assert sent_before == (1, 1)
@@ -185,6 +199,7 @@ async def test_reminders_over_the_wire(tmp_path: Path) -> None:
             await asyncio.sleep(5)  # the catch-up sweep runs at start
             after = len(reminders_to(fake, alice_dm)), len(reminders_to(fake, general))
             assert after == sent_before
+            assert len(reminders_to(fake, fake.dm_channel(eve))) == 1
             assert fake.blocked_dm_attempts == 1
             assert not fake.mass_pings()
             assert fake.problems() == []
