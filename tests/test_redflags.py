@@ -26,6 +26,8 @@ POSITIVES = [
     ("can't feel anything in my saddle area", "emergency"),
     ("my legs keep giving out", "emergency"),
     ("sudden weakness in my right leg", "emergency"),
+    ("my ankle gave way under me twice today", "emergency"),
+    ("both knees buckling since this morning", "emergency"),
     ("slipped on ice and now my back hurts", "emergency"),
     ("fell down the stairs, back is agony", "emergency"),
     ("back pain since a car crash", "emergency"),
@@ -77,6 +79,8 @@ NEGATIVES = [
     "what's the best way to pee before a long walk",
     "I get a faint ache in my lower back",
     "I have weak ankles, which shoes",
+    "my knee feels weak going downhill",
+    "my ankles seem a little weak these days",
     "my arms feel weak when I swing them",
     "walking in cold temperatures makes my back stiff",
 ]
