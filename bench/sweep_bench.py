@@ -1,13 +1,16 @@
 """Benchmark of the reminder sweep at scale (not a test).
 
     .venv/bin/python bench/sweep_bench.py [--backend sqlite|postgresql|both] [--users 100000]
-                                          [--minutes 240] [--pg URL]
+                                          [--minutes 240] [--pg URL] [--json PATH]
 
 With ``--users`` subscribers spread over 20 IANA zones with random local times (as in
-shared/notes/scheduling.md), each backend is seeded, then a FRESH process measures:
+shared/notes/scheduling.md), each backend is bulk-loaded (COPY on PostgreSQL, one driver-level
+executemany on SQLite, values bound through the columns' own types; then ANALYZE), then a FRESH
+process measures:
 
 - start-up: ``Database.open()`` (migration check) + ``ReminderEngine.start()`` (APScheduler),
-- memory: RSS of that process after start-up, and its growth from before ``Database.open``,
+- memory: RSS of that process after start-up, and its growth from before ``Database.open``;
+  RSS after all the sweeps and the catch-up, and the peak (VmHWM),
 - per-minute sweeps over ``--minutes`` simulated minutes (injected clock, an instant Sender and an
   unlimited bucket, so the numbers are the engine's and the database's own cost): the claim
   transaction alone and the whole sweep (claim + send + record each outcome), median/p99/max,

@@ -285,3 +285,33 @@ async def test_the_runner_counts_interactions_by_command(
     await runner._count_interaction(fake)  # type: ignore[arg-type]
     got = _scrape(port)
     assert got['walkwell_interactions_total{command="cadence",type="application_command"}'] == 1
+
+
+# --- compose.yaml -----------------------------------------------------------------------------
+
+
+def test_compose_runs_every_shard_once_on_one_postgres_database(
+    no_settings: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    compose = yaml.safe_load((Path(__file__).resolve().parents[1] / "compose.yaml").read_text())
+    bots = {
+        name: service["environment"]
+        for name, service in compose["services"].items()
+        if "DISCORD_SHARD_COUNT" in (service.get("environment") or {})
+    }
+    assert len(bots) >= 2
+    counts = {int(env["DISCORD_SHARD_COUNT"]) for env in bots.values()}
+    assert counts == {len(bots)}  # every process agrees on the number of shards
+    ids = []
+    for env in bots.values():
+        for key, value in env.items():
+            monkeypatch.setenv(key, str(value))
+        settings = load_settings()  # each service's settings are valid
+        ids.append(runner.client_kwargs(settings)["shard_id"])
+        assert settings.database.database_url.startswith("postgresql+asyncpg://")
+        assert settings.bot.metrics_port is not None and settings.bot.log_format == "json"
+    assert sorted(ids) == list(range(len(bots)))  # each shard exactly once
+    assert len({env["DATABASE_URL"] for env in bots.values()}) == 1
+    assert compose["services"]["migrate"]["command"] == ["db", "upgrade"]
