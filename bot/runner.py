@@ -1,7 +1,10 @@
 """``walkwell run`` / ``sync`` / ``invite``: each takes the parsed arguments and returns an exit code.
 
 - A missing or malformed setting: one line on stderr naming the variable, exit code 2.
-- ``run`` stops cleanly on SIGTERM or SIGINT (the bot is closed, exit code 0).
+- ``run`` stops cleanly on SIGTERM or SIGINT (the bot is closed, exit code 0). It logs in
+  ``WALKWELL_LOG_FORMAT``, serves ``/metrics`` when ``WALKWELL_METRICS_PORT`` is set (counting every
+  interaction by command), and connects as shard ``DISCORD_SHARD_ID`` of ``DISCORD_SHARD_COUNT``
+  when those are set.
 - ``sync`` registers the slash commands over REST alone (no gateway connection). The bot never
   syncs by itself on start: registration is a deliberate act, and rate-limited by Discord.
 """
