@@ -19,7 +19,8 @@ FROM python:3.11-slim-bookworm AS runtime
 ENV PATH=/opt/walkwell/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     MPLBACKEND=Agg \
-    DATABASE_URL=sqlite+aiosqlite:////app/data/walkwell.db
+    DATABASE_URL=sqlite+aiosqlite:////app/data/walkwell.db \
+    WALKWELL_HEALTH_FILE=/app/data/health.json
 RUN groupadd --system --gid 10001 walkwell \
     && useradd --system --uid 10001 --gid walkwell --home-dir /app --create-home walkwell \
     && mkdir -p /app/data \

@@ -1,6 +1,6 @@
 """Benchmark of the answering engine (not a test): accuracy, latency per question, start-up time.
 
-    .venv/bin/python bench/answer_bench.py [--repeat N] [--no-startup]
+    .venv/bin/python bench/answer_bench.py [--repeat N] [--no-startup] [--json PATH]
 
 - accuracy on each question set under tests/data (top-1 accepting `alt`; urgent caught / false
   urgent; precision of "none"),
@@ -52,7 +52,7 @@ def pct(values: list[float], p: float) -> float:
     return s[k]
 
 
-def accuracy(engine, name: str, rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
+def accuracy(engine, name: str, rows: list[dict]) -> dict:  # type: ignore[no-untyped-def]
     right = urgent = caught = false_urgent = said_none = none_right = 0
     for row in rows:
         r = engine.answer(row["q"])
@@ -74,13 +74,23 @@ def accuracy(engine, name: str, rows: list[dict]) -> None:  # type: ignore[no-un
     if said_none:
         line += f" | none precision {none_right}/{said_none} = {none_right / said_none:.2f}"
     print(line)
+    return {
+        "questions": len(rows),
+        "top1": round(right / len(rows), 4),
+        "urgent": urgent,
+        "urgent_caught": caught,
+        "false_urgent": false_urgent,
+        "none_precision": round(none_right / said_none, 4) if said_none else None,
+    }
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--no-startup", action="store_true")
+    ap.add_argument("--json", metavar="PATH", help="also write the figures to PATH as JSON")
     args = ap.parse_args()
+    result: dict = {"repeat": args.repeat}
 
     from knowledge.engine import Engine
 
@@ -91,10 +101,10 @@ def main() -> int:
         f"(semantic={'on' if engine.semantic else 'OFF'})"
     )
 
+    result["semantic"] = bool(engine.semantic)
     sets = load_sets()
     print("accuracy:")
-    for name, rows in sets.items():
-        accuracy(engine, name, rows)
+    result["accuracy"] = {name: accuracy(engine, name, rows) for name, rows in sets.items()}
 
     questions = [row["q"] for name, rows in sets.items() for row in rows]
     first: list[float] = []
@@ -114,6 +124,11 @@ def main() -> int:
         f"  all passes  p50 {pct(both, 50):.2f} ms  p99 {pct(both, 99):.2f} ms  "
         f"mean {statistics.fmean(both):.2f} ms   (target p99 < 20 ms)"
     )
+    result["latency_ms"] = {
+        "questions": len(questions),
+        "first_pass": {"p50": pct(first, 50), "p99": pct(first, 99), "max": max(first)},
+        "all": {"p50": pct(both, 50), "p99": pct(both, 99), "mean": statistics.fmean(both)},
+    }
 
     partials = ["", "c", "cad", "shoes", "arm swi", "incln", "how often", "faq", "xyzzy", "walk"]
     topic_ms: list[float] = []
@@ -126,6 +141,7 @@ def main() -> int:
         f"topics() autocomplete: p50 {pct(topic_ms, 50):.3f} ms  p99 {pct(topic_ms, 99):.3f} ms "
         f"(target < 2 ms)"
     )
+    result["topics_ms"] = {"p50": pct(topic_ms, 50), "p99": pct(topic_ms, 99)}
 
     if not args.no_startup:
         runs = []
@@ -145,6 +161,9 @@ def main() -> int:
             f"{', '.join(f'{r:.2f}' for r in runs)} (semantic={semantic}, answer={unit}) "
             f"(target < 2 s)"
         )
+        result["startup_s"] = {"median": statistics.median(runs), "runs": runs}
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

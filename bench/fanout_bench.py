@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/fanout_bench.py [--count 10000] [--target fakediscord|inprocess]
                                            [--rate 40] [--burst 5] [--in-flight 16]
+                                           [--json PATH]
 
 ``--count`` reminders are due in the same minute. One ``ReminderEngine.sweep()`` (live clock,
 SQLite in WAL mode, the default settings) claims and sends all of them, each with its cached DM
@@ -226,9 +227,12 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=40.0)
     parser.add_argument("--burst", type=int, default=5)
     parser.add_argument("--in-flight", type=int, default=16)
+    parser.add_argument("--json", metavar="PATH", help="also write the result to PATH as JSON")
     args = parser.parse_args()
     result = asyncio.run(run(args))
     print(json.dumps(result, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     ok = result["http_429"] == 0 and result["duplicates"] == 0 and result["lost"] == 0
     return 0 if ok and result["ratio_to_pacing_bound"] <= 1.1 else 1
 

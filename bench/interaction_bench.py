@@ -1,6 +1,7 @@
 """Interaction round-trip latency and sustained throughput of the real bot, through the fake Discord.
 
     .venv/bin/python bench/interaction_bench.py [--count 400] [--seconds 10] [--concurrency 16]
+                                                [--json PATH]
 
 Starts a FakeDiscord on 127.0.0.1, registers the commands with ``walkwell sync``, starts the bot
 (``python -m bot``) and then, as Discord users would:
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import shlex
 import statistics
 import sys
@@ -139,6 +141,17 @@ async def throughput(
     return done, time.monotonic() - started, lat
 
 
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "p50": round(percentile(values, 50), 3),
+        "p90": round(percentile(values, 90), 3),
+        "p99": round(percentile(values, 99), 3),
+        "max": round(max(values), 3),
+        "mean": round(statistics.fmean(values), 3),
+    }
+
+
 def report(label: str, values: list[float]) -> str:
     return (
         f"{label:<14} n={len(values):<5} p50={percentile(values, 50):7.2f} ms  "
@@ -171,10 +184,13 @@ async def main(args: argparse.Namespace) -> int:
                 await latency(fake, users, channel, name, 20)
             print(f"interaction round trip through the fake Discord (bot pid {bot.pid})")
             everything: list[float] = []
+            result: dict[str, object] = {"count": args.count, "concurrency": args.concurrency}
+            per_scenario: dict[str, dict[str, float]] = {}
             for name in names:
                 values = await latency(fake, users, channel, name, args.count)
                 everything += values
                 print(report(name, values))
+                per_scenario[name] = summary(values)
             print(report("all (serial)", everything))
             done, elapsed, lat = await throughput(
                 fake, users, channel, args.seconds, args.concurrency, names
@@ -192,6 +208,16 @@ async def main(args: argparse.Namespace) -> int:
                 f"{'met' if p99 < P99_TARGET_MS else 'MISSED'}; "
                 f"{rate:.0f}/s >= {RATE_TARGET:.0f}/s: {'met' if rate >= RATE_TARGET else 'MISSED'}"
             )
+            result.update(
+                serial_ms=per_scenario,
+                all_serial_ms=summary(everything),
+                under_load_ms=summary(lat),
+                sustained={"done": done, "seconds": round(elapsed, 2), "per_second": rate},
+                problems=len(problems),
+            )
+            if args.json:
+                text = json.dumps(result, indent=2) + "\n"
+                await asyncio.to_thread(Path(args.json).write_text, text, encoding="utf-8")
             if problems:
                 print("problems seen by the fake:", *problems[:10], sep="\n  ")
                 return 1
@@ -207,6 +233,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--count", type=int, default=300, help="serial interactions per scenario")
     p.add_argument("--seconds", type=float, default=10.0, help="length of the throughput run")
     p.add_argument("--concurrency", type=int, default=16, help="interactions in flight")
+    p.add_argument("--json", metavar="PATH", help="also write the figures to PATH as JSON")
     p.add_argument(
         "--scenarios",
         default="ask,guide,autocomplete,cadence",

@@ -1,13 +1,16 @@
 """Benchmark of the reminder sweep at scale (not a test).
 
     .venv/bin/python bench/sweep_bench.py [--backend sqlite|postgresql|both] [--users 100000]
-                                          [--minutes 240] [--pg URL]
+                                          [--minutes 240] [--pg URL] [--json PATH]
 
 With ``--users`` subscribers spread over 20 IANA zones with random local times (as in
-shared/notes/scheduling.md), each backend is seeded, then a FRESH process measures:
+shared/notes/scheduling.md), each backend is bulk-loaded (COPY on PostgreSQL, one driver-level
+executemany on SQLite, values bound through the columns' own types; then ANALYZE), then a FRESH
+process measures:
 
 - start-up: ``Database.open()`` (migration check) + ``ReminderEngine.start()`` (APScheduler),
-- memory: RSS of that process after start-up, and its growth from before ``Database.open``,
+- memory: RSS of that process after start-up, and its growth from before ``Database.open``;
+  RSS after all the sweeps and the catch-up, and the peak (VmHWM),
 - per-minute sweeps over ``--minutes`` simulated minutes (injected clock, an instant Sender and an
   unlimited bucket, so the numbers are the engine's and the database's own cost): the claim
   transaction alone and the whole sweep (claim + send + record each outcome), median/p99/max,
@@ -64,16 +67,101 @@ EPOCH = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
-def rss_mib() -> float:
+def rss_mib(field: str = "VmRSS") -> float:
+    """This process's resident memory now (``VmRSS``) or at its peak so far (``VmHWM``)."""
     with open("/proc/self/status", encoding="ascii") as fh:
         for line in fh:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
 
 def engine_kwargs(schema: str | None) -> dict[str, Any]:
     return {"connect_args": {"server_settings": {"search_path": schema}}} if schema else {}
+
+
+def _rows(
+    users: int, now: datetime, all_due: datetime | None, dm_channels: bool
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ``users`` and ``subscriptions`` rows, as the engine itself would have written them."""
+    from datetime import time as dtime
+
+    from schedules.timecalc import get_zone, next_due
+
+    rng = random.Random(42)
+    user_rows, sub_rows = [], []
+    for uid in range(1, users + 1):
+        zone_name = ZONES[uid % len(ZONES)]
+        zone = get_zone(zone_name)
+        if all_due is not None:
+            due = all_due
+            local = due.astimezone(zone)
+            wall, day = local.time().replace(tzinfo=None), local.date()
+        else:
+            wall = dtime(rng.randrange(24), rng.randrange(60))
+            due, day = next_due(wall, zone, now)
+        user_rows.append({"user_id": uid, "timezone": zone_name, "created_at": now})
+        age = rng.randrange(60)
+        sub_rows.append(
+            {
+                "user_id": uid,
+                "local_time": wall,
+                "timezone": zone_name,
+                "destination": "dm",
+                "channel_id": None,
+                "guild_id": None,
+                "dm_channel_id": (10**12 + uid) if dm_channels else None,
+                "nudges": True,
+                "active": True,
+                "paused_reason": None,
+                "pause_notice": False,
+                "next_due_utc": due,
+                "next_local_date": day,
+                "last_local_date": None,
+                "plan_started_on": day - timedelta(days=age),
+                "plan_week": age // 7 + 1,
+                "cadence_target": 85,
+                "minutes_target": 10,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    return user_rows, sub_rows
+
+
+async def _bulk_insert(
+    conn: Any, table: Any, rows: list[dict[str, Any]], schema: str | None
+) -> None:
+    """Load ``rows`` fast: COPY on PostgreSQL; one driver-level executemany on SQLite, the values
+    bound through the columns' own SQLAlchemy types (so they are stored exactly as the ORM would).
+    """
+    columns = list(rows[0])
+    if conn.dialect.name == "postgresql":
+        raw = (await conn.get_raw_connection()).driver_connection
+        for base in range(0, len(rows), 100_000):
+            records = [tuple(r[c] for c in columns) for r in rows[base : base + 100_000]]
+            await raw.copy_records_to_table(
+                table.name, records=records, columns=columns, schema_name=schema
+            )
+        return
+    dialect = conn.dialect
+    procs = []
+    for name in columns:
+        col_type = table.c[name].type
+        procs.append(col_type.dialect_impl(dialect).bind_processor(dialect))
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    for base in range(0, len(rows), 100_000):
+        params = [
+            tuple(
+                (proc(r[c]) if proc is not None and r[c] is not None else r[c])
+                for c, proc in zip(columns, procs, strict=True)
+            )
+            for r in rows[base : base + 100_000]
+        ]
+        await conn.exec_driver_sql(sql, params)
 
 
 async def seed(
@@ -85,55 +173,21 @@ async def seed(
     all_due: datetime | None = None,
     dm_channels: bool = True,
 ) -> float:
-    """Create the schema and ``users`` subscribers. Returns seconds taken."""
+    """Create the schema and ``users`` subscribers (bulk-loaded). Returns seconds taken."""
+    from sqlalchemy import text
+
     from schedules.db import Database
     from schedules.models import subscriptions_table, users_table
-    from schedules.timecalc import get_zone, next_due
 
     start = time.perf_counter()
-    rng = random.Random(42)
     db = await Database.open(url, **engine_kwargs(schema))
     try:
-        chunk = 5000
-        for base in range(1, users + 1, chunk):
-            ids = range(base, min(base + chunk, users + 1))
-            user_rows, sub_rows = [], []
-            for uid in ids:
-                zone_name = ZONES[uid % len(ZONES)]
-                zone = get_zone(zone_name)
-                if all_due is not None:
-                    due = all_due
-                    local = due.astimezone(zone)
-                    wall, day = local.time().replace(tzinfo=None), local.date()
-                else:
-                    from datetime import time as dtime
-
-                    wall = dtime(rng.randrange(24), rng.randrange(60))
-                    due, day = next_due(wall, zone, now)
-                user_rows.append({"user_id": uid, "timezone": zone_name, "created_at": now})
-                sub_rows.append(
-                    {
-                        "user_id": uid,
-                        "local_time": wall,
-                        "timezone": zone_name,
-                        "destination": "dm",
-                        "dm_channel_id": (10**12 + uid) if dm_channels else None,
-                        "nudges": True,
-                        "active": True,
-                        "pause_notice": False,
-                        "next_due_utc": due,
-                        "next_local_date": day,
-                        "plan_started_on": day - timedelta(days=(age := rng.randrange(60))),
-                        "plan_week": age // 7 + 1,
-                        "cadence_target": 85,
-                        "minutes_target": 10,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                )
-            async with db.begin() as conn:
-                await conn.execute(users_table.insert(), user_rows)
-                await conn.execute(subscriptions_table.insert(), sub_rows)
+        user_rows, sub_rows = _rows(users, now, all_due, dm_channels)
+        async with db.begin() as conn:
+            await _bulk_insert(conn, users_table, user_rows, schema)
+            await _bulk_insert(conn, subscriptions_table, sub_rows, schema)
+        async with db.begin() as conn:  # fresh statistics, as autovacuum would have made them
+            await conn.execute(text("ANALYZE"))
     finally:
         await db.close()
     return time.perf_counter() - start
@@ -204,6 +258,8 @@ async def measure(url: str, schema: str | None, minutes: int) -> dict[str, Any]:
     report = await engine.sweep(outage_end)
     catch_up = time.perf_counter() - s
     caught = sender.count - before
+    rss_end = rss_mib()
+    rss_peak = rss_mib("VmHWM")
     await engine.stop()
     await db.close()
     return {
@@ -211,6 +267,8 @@ async def measure(url: str, schema: str | None, minutes: int) -> dict[str, Any]:
         "of_which_imports_s": round(imported, 4),
         "rss_mib": round(rss_after, 1),
         "rss_growth_mib": round(rss_after - rss_before, 1),
+        "rss_after_sweeps_mib": round(rss_end, 1),
+        "rss_peak_mib": round(rss_peak, 1),
         "sweeps": len(sweep_times),
         "sent_per_minute_mean": round(statistics.mean(per_minute), 1),
         "sweep_ms": {
@@ -276,6 +334,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--minutes", type=int, default=240)
     parser.add_argument("--pg", default=os.environ.get("WALKWELL_TEST_POSTGRES_URL", DEFAULT_PG))
+    parser.add_argument("--json", metavar="PATH", help="also write the results to PATH as JSON")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--schema", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -291,6 +350,9 @@ def main() -> int:
         )
         results[backend] = asyncio.run(run_backend(backend, args.users, args.minutes, args.pg))
         print(json.dumps(results[backend], indent=2), flush=True)
+    if args.json:
+        out = {"users": args.users, "minutes": args.minutes, "backends": results}
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

@@ -1,17 +1,46 @@
 """Logging for the bot process: one stderr handler whose formatter can never print a secret.
 
-discord.py itself never logs the token; the redacting formatter is the second lock, covering
+discord.py itself never logs the token; the redacting formatters are the second lock, covering
 messages, arguments and tracebacks alike.
+
+Two formats (``WALKWELL_LOG_FORMAT``):
+
+- ``text`` (default): ``TIME LEVEL LOGGER: MESSAGE``, for people;
+- ``json``: one JSON object per line for log collectors: ``ts`` (ISO 8601, UTC), ``level``,
+  ``logger``, ``message``, ``exc`` (the traceback, when there is one), and every ``extra=`` field
+  a caller gave (``log.info("sent", extra={"user_id": 1})``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 REDACTED = "[redacted]"
 FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
+FORMATS = ("text", "json")
+
+#: The attributes every LogRecord has; anything else on a record came from ``extra=``.
+_RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
+
+
+class _Redactor:
+    def __init__(self, secrets: Iterable[str]) -> None:
+        # Longest first, so a secret that contains another is replaced whole.
+        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
 
 
 class RedactingFormatter(logging.Formatter):
@@ -19,20 +48,64 @@ class RedactingFormatter(logging.Formatter):
 
     def __init__(self, secrets: Iterable[str], fmt: str = FORMAT) -> None:
         super().__init__(fmt)
-        # Longest first, so a secret that contains another is replaced whole.
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._redactor = _Redactor(secrets)
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        for secret in self._secrets:
-            line = line.replace(secret, REDACTED)
-        return line
+        return self._redactor.redact(super().format(record))
 
 
-def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> logging.Handler:
-    """Route every log record to stderr through a :class:`RedactingFormatter`; returns the handler."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record, every string in it redacted (then the whole line, again)."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self._redactor = _Redactor(secrets)
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self._redactor.redact(value)
+        if isinstance(value, bool | int | float) or value is None:
+            return value
+        if isinstance(value, list | tuple):
+            return [self._value(v) for v in value]
+        if isinstance(value, dict):
+            return {str(k): self._value(v) for k, v in value.items()}
+        return self._redactor.redact(str(value))
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exc"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        for key, value in vars(record).items():
+            if key not in _RECORD_ATTRS and key not in entry:
+                entry[key] = value
+        line = json.dumps({k: self._value(v) for k, v in entry.items()}, ensure_ascii=False)
+        return self._redactor.redact(line)
+
+
+def make_formatter(fmt: str = "text", secrets: Iterable[str] = ()) -> logging.Formatter:
+    if fmt == "json":
+        return JsonFormatter(secrets)
+    if fmt == "text":
+        return RedactingFormatter(secrets)
+    raise ValueError(f"unknown log format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def setup_logging(
+    level: str = "INFO", secrets: Iterable[str] = (), fmt: str = "text"
+) -> logging.Handler:
+    """Route every log record to stderr through a redacting formatter; returns the handler."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(RedactingFormatter(secrets))
+    handler.setFormatter(make_formatter(fmt, secrets))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -1,7 +1,10 @@
 """``walkwell run`` / ``sync`` / ``invite``: each takes the parsed arguments and returns an exit code.
 
 - A missing or malformed setting: one line on stderr naming the variable, exit code 2.
-- ``run`` stops cleanly on SIGTERM or SIGINT (the bot is closed, exit code 0).
+- ``run`` stops cleanly on SIGTERM or SIGINT (the bot is closed, exit code 0). It logs in
+  ``WALKWELL_LOG_FORMAT``, serves ``/metrics`` when ``WALKWELL_METRICS_PORT`` is set (counting every
+  interaction by command), and connects as shard ``DISCORD_SHARD_ID`` of ``DISCORD_SHARD_COUNT``
+  when those are set.
 - ``sync`` registers the slash commands over REST alone (no gateway connection). The bot never
   syncs by itself on start: registration is a deliberate act, and rate-limited by Discord.
 """
@@ -20,7 +23,7 @@ import aiohttp
 import discord
 import yarl
 
-from bot import treecheck
+from bot import metrics, treecheck
 from bot.client import WalkWell
 from bot.log import setup_logging
 from bot.settings import DiscordSettings, Settings, SettingsProblem, load_settings
@@ -67,9 +70,35 @@ def run_main(args: argparse.Namespace) -> int:
     if settings is None:
         return EXIT_SETTINGS
     token = settings.discord.token_value()
-    setup_logging(settings.bot.log_level, secrets=[token])
+    setup_logging(settings.bot.log_level, secrets=[token], fmt=settings.bot.log_format)
     configure_endpoints(settings.discord)
-    return asyncio.run(_run(settings, token))
+    if settings.bot.metrics_port is not None:
+        host, port = settings.bot.metrics_host, settings.bot.metrics_port
+        try:
+            metrics.start(port, host)
+        except OSError as exc:
+            print(
+                f"walkwell: WALKWELL_METRICS_PORT: cannot listen on {host}:{port} ({exc.strerror})",
+                file=sys.stderr,
+            )
+            return 1
+    try:
+        return asyncio.run(_run(settings, token))
+    finally:
+        metrics.stop()
+
+
+def client_kwargs(settings: Settings) -> dict[str, object]:
+    """The keyword arguments ``walkwell run`` gives the client besides the settings: the health
+    file, and this process's shard (only when ``DISCORD_SHARD_ID``/``DISCORD_SHARD_COUNT`` are set).
+    """
+    return {"health_file": settings.bot.health_file, **settings.discord.shard_kwargs()}
+
+
+async def _count_interaction(interaction: discord.Interaction) -> None:
+    """Every interaction, by command (``/metrics``; a no-op when metrics are off)."""
+    data = interaction.data
+    metrics.interaction_from_payload(dict(data) if data else None, interaction.type.value)
 
 
 async def _run(settings: Settings, token: str) -> int:
@@ -83,7 +112,9 @@ async def _run(settings: Settings, token: str) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal, sig)
 
-    bot = WalkWell(settings, health_file=settings.bot.health_file, storage=True)
+    bot = WalkWell(settings, storage=True, **client_kwargs(settings))  # type: ignore[arg-type]
+    if metrics.active() is not None:
+        bot.add_listener(_count_interaction, "on_interaction")
     async with bot:
         running = asyncio.create_task(bot.start(token), name="walkwell-bot")
         stopping = asyncio.create_task(stop.wait(), name="walkwell-stop")

@@ -8,7 +8,7 @@ the variable may be the token). The runners print that line and exit with code 2
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -52,6 +52,10 @@ class DiscordSettings(BaseSettings):
     gateway_url: str = DEFAULT_GATEWAY_URL
     #: The application id; optional (derived from the token or asked from Discord otherwise).
     application_id: int | None = Field(default=None, gt=0)
+    #: Sharding across processes: this process's shard id and the total number of shards. Both or
+    #: neither; unset: one process on one unsharded gateway connection (discord.py's default).
+    shard_id: int | None = Field(default=None, ge=0)
+    shard_count: int | None = Field(default=None, ge=1)
 
     @field_validator("token", mode="before")
     @classmethod
@@ -64,6 +68,11 @@ class DiscordSettings(BaseSettings):
                 raise ValueError("must be one word (no spaces or control characters)")
         return value
 
+    @field_validator("shard_id", "shard_count", mode="before")
+    @classmethod
+    def _shard_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("api_base")
     @classmethod
     def _api_base_url(cls, value: str) -> str:
@@ -73,6 +82,28 @@ class DiscordSettings(BaseSettings):
     @classmethod
     def _gateway_url(cls, value: str) -> str:
         return _check_url(value, ("wss", "ws"), DEFAULT_GATEWAY_URL)
+
+    def check_shards(self) -> None:
+        """Both shard settings or neither, and ``0 <= DISCORD_SHARD_ID < DISCORD_SHARD_COUNT``."""
+        if (self.shard_id is None) != (self.shard_count is None):
+            given, missing = (
+                ("DISCORD_SHARD_ID", "DISCORD_SHARD_COUNT")
+                if self.shard_count is None
+                else ("DISCORD_SHARD_COUNT", "DISCORD_SHARD_ID")
+            )
+            raise SettingsProblem(f"{missing} is not set: {given} needs it (set both or neither)")
+        if self.shard_id is not None and self.shard_count is not None:
+            if self.shard_id >= self.shard_count:
+                raise SettingsProblem(
+                    f"DISCORD_SHARD_ID is malformed: must be below DISCORD_SHARD_COUNT "
+                    f"(0 to {self.shard_count - 1})"
+                )
+
+    def shard_kwargs(self) -> dict[str, int]:
+        """``shard_id``/``shard_count`` for the client when sharding is set; empty otherwise."""
+        if self.shard_id is None or self.shard_count is None:
+            return {}
+        return {"shard_id": self.shard_id, "shard_count": self.shard_count}
 
     def token_value(self) -> str:
         if self.token is None:
@@ -91,6 +122,22 @@ class BotSettings(BaseSettings):
     log_level: str = "INFO"
     #: Where the running bot writes its heartbeat for ``walkwell health``.
     health_file: str = "data/health.json"
+    #: Log lines as plain text, or one JSON object per line (for log collectors).
+    log_format: Literal["text", "json"] = "text"
+    #: Serve Prometheus metrics on this port (``/metrics``); unset (the default): no metrics server.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    #: The address the metrics server listens on (all interfaces by default, for containers).
+    metrics_host: str = "0.0.0.0"
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_name(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _port_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level")
     @classmethod
@@ -140,6 +187,7 @@ def _build(cls: type[S]) -> S:
 def load_settings(*, require_token: bool = False) -> Settings:
     """Every section, validated. Raises :class:`SettingsProblem` (one line) on the first problem."""
     discord = _build(DiscordSettings)
+    discord.check_shards()
     if require_token:
         discord.token_value()
     bot = _build(BotSettings)
