@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
+from bot import metrics
 from schedules.delivery import Outgoing, SendOutcome
 
 if TYPE_CHECKING:
@@ -48,6 +49,11 @@ class DiscordSender:
         self.build = build
 
     async def send(self, item: Outgoing) -> SendOutcome:
+        outcome = await self._outcome(item)
+        metrics.reminder(outcome.status)
+        return outcome
+
+    async def _outcome(self, item: Outgoing) -> SendOutcome:
         try:
             return await self._send(item)
         except discord.RateLimited as exc:

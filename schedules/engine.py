@@ -42,6 +42,7 @@ import contextlib
 import logging
 import os
 import socket
+import time as time_module
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -249,8 +250,13 @@ class ReminderEngine:
         bucket: TokenBucket | None = None,
         owner: str | None = None,
         planner: WeekPlanner | None = None,
+        on_sweep: Callable[[SweepReport, float], None] | None = None,
     ) -> None:
         self.db = db
+        #: Called after every sweep with its report and duration in seconds (metrics, health).
+        self.on_sweep = on_sweep
+        #: When the running sweep started (None between sweeps): a long fan-out is busy, not stuck.
+        self.sweeping_since: datetime | None = None
         self.planner = planner
         self.sender = sender
         self.settings = settings or ReminderSettings()
@@ -372,6 +378,8 @@ class ReminderEngine:
         if now is not None and now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         async with self._sweep_lock:
+            started = time_module.perf_counter()
+            self.sweeping_since = self.clock()
             queue: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=self.settings.batch_size)
             workers: list[asyncio.Task[None]] = []
             recorder: _Recorder | None = None
@@ -407,8 +415,14 @@ class ReminderEngine:
                 if recorder is not None:
                     await recorder.close()
                 self._forgotten.clear()
+                self.sweeping_since = None
             self.last_report = report
             self.last_sweep_at = now or self.clock()
+        if self.on_sweep is not None:
+            try:
+                self.on_sweep(report, time_module.perf_counter() - started)
+            except Exception:  # a metrics or health hook must never stop the sweeps
+                log.exception("on_sweep hook failed")
         if report.claimed or report.retried or report.skipped:
             log.info("reminder sweep: %s", report)
         return report

@@ -933,3 +933,22 @@ async def test_a_week_planner_decides_the_nudge_and_a_failing_one_falls_back(
     assert fallback.details is None
     status = await service.status(1)
     assert status is not None and status.targets.cadence == 85 and status.targets.week == 2
+
+
+async def test_every_sweep_reports_to_its_hook_and_a_failing_hook_stops_nothing(
+    db: Database,
+) -> None:
+    engine, service, sender = make(db)
+    seen: list[tuple[int, float, bool]] = []
+
+    def hook(report: SweepReport, seconds: float) -> None:
+        seen.append((report.sent, seconds, engine.sweeping_since is None))
+        raise RuntimeError("a broken metrics exporter")
+
+    engine.on_sweep = hook
+    await service.subscribe(1, "07:30", "Europe/Berlin", now=utc(2026, 7, 1, 4, 0))
+    await engine.sweep(utc(2026, 7, 1, 5, 30))
+    await engine.sweep(utc(2026, 7, 1, 5, 31))  # nothing due: still reported
+    assert [(sent, idle) for sent, _, idle in seen] == [(1, True), (0, True)]
+    assert all(seconds >= 0 for _, seconds, _ in seen)
+    assert len(sender.calls) == 1

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import errors, render, sanitize
+from bot import errors, metrics, render, sanitize
 from bot.client import WalkWell
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ class Ask(commands.Cog):
             return render.Reply(content=texts("ask_empty"), ephemeral=interaction)
         result = await asyncio.to_thread(self.bot.engine.answer, question)
         log.info("ask: kind=%s id=%s score=%.3f", result.kind, result.id, result.score)
+        metrics.answer(result.kind)
         if result.kind == "urgent":
             # Privately where we can: symptoms are nobody else's business.
             return render.seek_care_reply(library, texts, ephemeral=interaction)

@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import errors, render, textsplit
+from bot import errors, metrics, render, textsplit
 from bot.client import WalkWell
 from bot.delivery import DiscordSender
 from bot.texts import Texts
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 SNOOZE_MINUTES = 30
 #: The sweep runs once a minute; the health check calls it stale after this.
 SWEEP_MAX_AGE = 180.0
+#: A single sweep may send for this long (10,000 reminders take about 4 minutes at 40 a second).
+SWEEP_BUSY_MAX_AGE = 30 * 60.0
 #: What the bot needs in a channel to post reminders there.
 CHANNEL_NEEDS = ("view_channel", "send_messages", "embed_links")
 #: Longest tip from the guide under a reminder.
@@ -323,7 +325,11 @@ class Reminders(
             self.bot, lambda item: reminder_reply(self.bot.library, self.bot.texts, item)
         )
         self.engine = ReminderEngine(
-            service.db, sender, plan=self.bot.plan, planner=self.bot.planner
+            service.db,
+            sender,
+            plan=self.bot.plan,
+            planner=self.bot.planner,
+            on_sweep=self._swept,
         )
         service.engine = self.engine
         await self.engine.start()
@@ -338,13 +344,17 @@ class Reminders(
             await self.engine.stop()
             self.engine = None
 
+    def _swept(self, report: Any, seconds: float) -> None:
+        metrics.sweep(seconds)
+        self.bot.health.beat("sweep", SWEEP_MAX_AGE)
+
     def _sweep_beat(self) -> None:
-        """Health: the sweep counts as alive while it has run within the last minutes."""
+        """Health, before each write of the health file: a sweep still sending a big fan-out is
+        busy, not stuck, for up to :data:`SWEEP_BUSY_MAX_AGE`; a sweep that stopped running goes
+        stale :data:`SWEEP_MAX_AGE` after its last run."""
         engine = self.engine
-        if engine is None or engine.last_sweep_at is None:
-            return
-        age = (datetime.now(UTC) - engine.last_sweep_at).total_seconds()
-        if age <= SWEEP_MAX_AGE:
+        since = engine.sweeping_since if engine is not None else None
+        if since is not None and (engine.clock() - since).total_seconds() <= SWEEP_BUSY_MAX_AGE:
             self.bot.health.beat("sweep", SWEEP_MAX_AGE)
 
     async def _service(self, interaction: discord.Interaction[Any]) -> Any:
