@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     select,
+    update,
 )
 
 from schedules.db import Database, dialect_insert
@@ -156,8 +157,17 @@ async def export_user_answers(db: Database, user_id: int) -> list[dict[str, Any]
 
 
 async def delete_user_answers(db: Database, user_id: int) -> int:
-    """Forget every question this user asked; returns how many."""
+    """Forget every question this user asked; returns how many.
+
+    Other people's votes on those answers stay (they are theirs), but lose the question's text:
+    nothing this user wrote is left.
+    """
+    from schedules.journal import feedback_table
+
     user_id = _snowflake(user_id, "Discord user")
+    a, f = answers_table, feedback_table
+    asked = select(a.c.answer_id).where(a.c.user_id == user_id)
     async with db.begin() as conn:
-        result = await conn.execute(delete(answers_table).where(answers_table.c.user_id == user_id))
+        await conn.execute(update(f).where(f.c.answer_id.in_(asked)).values(question=""))
+        result = await conn.execute(delete(a).where(a.c.user_id == user_id))
     return int(cast(Any, result).rowcount or 0)

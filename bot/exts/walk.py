@@ -112,24 +112,28 @@ class WalkModal(discord.ui.Modal):
     def __init__(self, texts: Texts) -> None:
         super().__init__(title=texts("walk_modal_title")[:45], timeout=MODAL_TIMEOUT)
         self.minutes: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="ww:walk:minutes",
             label=texts("walk_modal_minutes")[:45],
             placeholder=texts("walk_modal_minutes_hint")[:100],
             required=True,
             max_length=12,
         )
         self.cadence: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="ww:walk:cadence",
             label=texts("walk_modal_cadence")[:45],
             placeholder=texts("walk_modal_cadence_hint")[:100],
             required=False,
             max_length=12,
         )
         self.pain: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="ww:walk:pain",
             label=texts("walk_modal_pain")[:45],
             placeholder=texts("walk_modal_pain_hint")[:100],
             required=False,
             max_length=12,
         )
         self.note: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="ww:walk:note",
             label=texts("walk_modal_note")[:45],
             placeholder=texts("walk_modal_note_hint")[:100],
             style=discord.TextStyle.paragraph,
