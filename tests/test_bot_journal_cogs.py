@@ -112,11 +112,23 @@ async def test_a_walk_counts_on_the_reminder_timezones_day(bot: Any, db: Databas
 async def test_done_marks_the_reminder_and_opens_the_walk_form(bot: Any) -> None:
     user = MockUser()
     interaction = MockInteraction(client=bot, user=user, type=discord.InteractionType.component)
+    marked: list[tuple[Any, ...]] = []
+    real_mark_done = bot.reminders.mark_done
+
+    async def mark_done(*args: Any) -> bool:
+        marked.append(args)
+        return bool(await real_mark_done(*args))
+
+    bot.reminders.mark_done = mark_done
     await DoneButton(user.id, 1_750_000_000).callback(interaction)
+    assert marked == [(user.id, datetime.fromtimestamp(1_750_000_000, UTC))]
     interaction.response.send_modal.assert_awaited_once()
     interaction.response.send_message.assert_not_awaited()
     (modal,) = interaction.response.send_modal.await_args.args
-    assert isinstance(modal, WalkModal)
+    # by name: loading the extensions elsewhere re-imports bot.exts.walk
+    assert type(modal).__name__ == WalkModal.__name__
+    fields = [getattr(item, "custom_id", "") for item in modal.children]
+    assert fields == [f"ww:walk:{f}" for f in ("minutes", "cadence", "pain", "note")]
 
 
 async def test_the_walk_form_logs_and_refuses(bot: Any, db: Database) -> None:
