@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(handler=_lazy("schedules.cli:db_upgrade_main"))
 
     p = sub.add_parser("report", help="content report: unanswered questions, least helpful units")
+    p.add_argument("--days", type=int, default=None, help="only the last DAYS days (default: all)")
+    p.add_argument(
+        "--min-votes", type=int, default=5, help="votes a unit needs to be ranked (default 5)"
+    )
+    p.add_argument("--limit", type=int, default=10, help="rows per list (default 10)")
     p.set_defaults(handler=_lazy("schedules.cli:report_main"))
 
     p = sub.add_parser("health", help="exit non-zero when the running bot is unhealthy")

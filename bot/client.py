@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot import exts
 from bot.errors import on_app_command_error
 from bot.health import GATEWAY_MAX_AGE, Health
-from bot.render import UnitButton
+from bot.render import FeedbackButton, UnitButton
 from bot.texts import Texts
 from knowledge.models import Library
 
@@ -133,7 +133,7 @@ class WalkWell(commands.Bot):
             self.texts = Texts.from_library(self._library)
         if self._storage and self.db is None:
             await self.open_storage()
-        self.add_dynamic_items(UnitButton)
+        self.add_dynamic_items(UnitButton, FeedbackButton)
         for name in extension_names():
             await self.load_extension(name)
         log.info("extensions loaded: %s", ", ".join(sorted(self.extensions)))
@@ -146,6 +146,7 @@ class WalkWell(commands.Bot):
         ``url`` overrides the settings' ``DATABASE_URL`` (tests).
         """
         from schedules.db import Database
+        from schedules.planner import JournalPlanner
         from schedules.progress import plan_from_library
         from schedules.service import ReminderService
 
@@ -153,6 +154,9 @@ class WalkWell(commands.Bot):
         self.db = await Database.open(target)
         self.plan = plan_from_library(self.library) if self._library is not None else None
         self.reminders = ReminderService(self.db, plan=self.plan)
+        # The weekly nudge follows the walk log (set before the extensions load: the reminders
+        # cog hands it to its engine).
+        self.planner = JournalPlanner(self.plan)
         log.info("storage open: %s", self.db.dialect)
 
     async def close(self) -> None:

@@ -28,6 +28,8 @@ URGENT_COLOUR = discord.Colour(0xC0392B)
 
 #: Related-topic or suggestion buttons under one answer.
 MAX_TOPIC_BUTTONS = 3
+#: The row of the "Was this helpful?" buttons (topic buttons take the first).
+FEEDBACK_ROW = 1
 
 
 @dataclass
@@ -120,7 +122,90 @@ class UnitButton(
             if unit is None:
                 await errors.send_private(interaction, bot.texts("unit_gone"))
                 return
-            await respond(interaction, unit_reply(bot.library, unit, ephemeral=True))
+            feedback = interaction.id if getattr(bot, "db", None) is not None else None
+            await respond(
+                interaction,
+                unit_reply(
+                    bot.library, unit, ephemeral=True, feedback_key=feedback, texts=bot.texts
+                ),
+            )
+        except Exception as exc:
+            await errors.report(interaction, exc, f"button {self.custom_id}")
+
+
+class FeedbackButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"ww:fb:(?P<vote>[yn]):(?P<unit>[a-z0-9_]{1,32}):(?P<key>\d{1,20})",
+):
+    """ "Was this helpful?" Yes or No under an answer: ``ww:fb:<y|n>:<unit id>:<answer key>``.
+
+    The answer key is the id of the interaction or message the answer replied to; the question
+    asked is looked up by it (:mod:`schedules.answers`), so a vote works after a restart. One vote
+    per person per answer: voting again changes it.
+    """
+
+    def __init__(self, helpful: bool, unit_id: str, key: int, texts: Texts | None = None) -> None:
+        t = texts or Texts()
+        super().__init__(
+            discord.ui.Button(
+                label=textsplit.truncate(
+                    t("feedback_yes" if helpful else "feedback_no"), textsplit.BUTTON_LABEL_LIMIT
+                ),
+                style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.secondary,
+                custom_id=f"ww:fb:{'y' if helpful else 'n'}:{unit_id}:{key}",
+                row=FEEDBACK_ROW,
+            )
+        )
+        self.helpful, self.unit_id, self.key = helpful, unit_id, key
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> FeedbackButton:
+        texts = getattr(interaction.client, "texts", None)
+        return cls(
+            match["vote"] == "y",
+            match["unit"],
+            int(match["key"]),
+            texts if isinstance(texts, Texts) else None,
+        )
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        from datetime import UTC, datetime
+
+        from pydantic import ValidationError
+
+        from schedules.answers import answer_context
+        from schedules.errors import InputError
+        from schedules.feedback import Vote
+        from schedules.journal import record_vote
+
+        bot = cast("WalkWell", interaction.client)
+        try:
+            if bot.db is None:
+                await errors.send_private(interaction, bot.texts("storage_off"))
+                return
+            try:
+                context = await answer_context(bot.db, self.key)
+                question = context.question if context and context.unit_id == self.unit_id else ""
+                vote = Vote(
+                    user_id=interaction.user.id,
+                    answer_id=self.key,
+                    unit_id=self.unit_id,
+                    question=question,
+                    helpful=self.helpful,
+                )
+            except (ValidationError, InputError):
+                await errors.send_private(interaction, bot.texts("unit_gone"))
+                return
+            new = await record_vote(bot.db, vote, now=datetime.now(UTC))
+            await errors.send_private(
+                interaction, bot.texts("feedback_thanks" if new else "feedback_changed")
+            )
         except Exception as exc:
             await errors.report(interaction, exc, f"button {self.custom_id}")
 
@@ -141,15 +226,30 @@ def topic_view(
     return view if seen else None
 
 
-def unit_reply(library: Library, unit: Unit, *, ephemeral: bool = False) -> Reply:
-    """A unit of the guide: its heading, its text, the not-medical-advice note, related topics."""
+def unit_reply(
+    library: Library,
+    unit: Unit,
+    *,
+    ephemeral: bool = False,
+    feedback_key: int | None = None,
+    texts: Texts | None = None,
+) -> Reply:
+    """A unit of the guide: its heading, its text, the not-medical-advice note, related topics.
+
+    With ``feedback_key`` (the id of what the answer replies to) it asks "Was this helpful?" under
+    the note, with Yes / No buttons (:class:`FeedbackButton`).
+    """
+    t = texts or Texts()
     embed = discord.Embed(title=unit_heading(unit), description=unit.body, colour=ANSWER_COLOUR)
-    embed.set_footer(text=library.disclaimer)
-    return Reply(
-        embed=fit_embed(embed),
-        view=topic_view(library, unit.related),
-        ephemeral=ephemeral,
-    )
+    footer = library.disclaimer
+    view = topic_view(library, unit.related)
+    if feedback_key is not None:
+        footer = f"{footer}\n{t('feedback_prompt')}"
+        view = view or discord.ui.View(timeout=None)
+        for helpful in (True, False):
+            view.add_item(FeedbackButton(helpful, unit.id, feedback_key, t))
+    embed.set_footer(text=footer)
+    return Reply(embed=fit_embed(embed), view=view, ephemeral=ephemeral)
 
 
 def seek_care_reply(library: Library, texts: Texts, *, ephemeral: bool = False) -> Reply:

@@ -92,6 +92,51 @@ DEFAULTS: dict[str, str] = {
     "reminder_snoozed": "Snoozed: I'll remind you again at {at}. Your daily time stays the same.",
     "reminder_not_yours": "These buttons belong to the person this reminder is for.",
     "nudge_title": "Your walking plan: week {week}",
+    # "Was this helpful?" under every answer
+    "feedback_prompt": "Was this helpful?",
+    "feedback_yes": "Yes",
+    "feedback_no": "No",
+    "feedback_thanks": "Thanks for your feedback: it helps us improve the guide's answers.",
+    "feedback_changed": "Your vote on this answer is changed. Thanks!",
+    # /walk log and the Done button's form
+    "walk_logged": "Walk logged for **{day}**: {minutes} min.",
+    "walk_logged_cadence": "Cadence: {cadence} steps per minute.",
+    "walk_logged_pain": "Pain: {pain}/10.",
+    "walk_logged_note": "Your note is saved.",
+    "walk_zone": "(Your local day, {zone}.)",
+    "walk_zone_utc": (
+        "(Counted in UTC: set your timezone with /reminders start and your walks count "
+        "on your own local days.)"
+    ),
+    "walk_progress_hint": "See your progress with /progress.",
+    "walk_modal_title": "Log your walk",
+    "walk_modal_minutes": "Minutes walked",
+    "walk_modal_minutes_hint": "e.g. 20",
+    "walk_modal_cadence": "Cadence in steps per minute (optional)",
+    "walk_modal_cadence_hint": "e.g. 90",
+    "walk_modal_pain": "Pain from 0 to 10 (optional)",
+    "walk_modal_pain_hint": "0 is none, 10 is the worst",
+    "walk_modal_note": "Note (optional)",
+    "walk_modal_note_hint": "How did it go?",
+    # /progress
+    "progress_alt": "Chart of your daily walking minutes, cadence and pain against your targets",
+    # /privacy
+    "privacy_export": "Here is everything WalkWell stores about you, as a JSON file.",
+    "privacy_export_empty": "WalkWell stores nothing about you. The file shows it.",
+    "privacy_delete_confirm": (
+        "This erases everything WalkWell stores about you: your reminder settings and their "
+        "history, your walks, your votes and your questions. Your reminders stop at once. "
+        "This cannot be undone."
+    ),
+    "privacy_delete_button": "Erase my data",
+    "privacy_cancel_button": "Cancel",
+    "privacy_deleted": (
+        "Done: everything WalkWell stored about you is erased, and no more reminders will be sent."
+    ),
+    "privacy_nothing": "There was nothing stored about you, so nothing was erased.",
+    "privacy_cancelled": "Nothing was erased.",
+    "privacy_expired": "This confirmation has expired. Run /privacy delete again.",
+    "privacy_not_yours": "Only the person who asked can confirm this.",
     # errors
     "error": "Sorry, something went wrong on our side. Error id: `{error_id}`.",
     "error_cooldown": "Slow down a little: try again in {seconds} seconds.",

@@ -211,4 +211,9 @@ def make_bot(library: Library, engine: Any) -> Any:
     bot.engine = engine
     bot.texts = Texts.from_library(library)
     bot.user = MockClientUser()
+    # no storage unless a test opens one (as the real client without ``storage=True``)
+    bot.db = None
+    bot.reminders = None
+    bot.plan = None
+    bot.planner = None
     return bot

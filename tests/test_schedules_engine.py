@@ -193,7 +193,9 @@ def test_walkwell_db_upgrade(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ca
     assert db_upgrade_main(None) == 2
     err = capsys.readouterr().err
     assert "DATABASE_URL" in err and "hunter2" not in err and len(err.strip().splitlines()) == 1
-    assert report_main(None) == 0
+    assert report_main(None) == 2  # the same clear line, no traceback
+    err = capsys.readouterr().err
+    assert "DATABASE_URL" in err and "hunter2" not in err and len(err.strip().splitlines()) == 1
 
 
 async def test_instants_must_be_timezone_aware(db: Database) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -24,8 +25,15 @@ class Ask(commands.Cog):
     def __init__(self, bot: WalkWell) -> None:
         self.bot = bot
 
-    async def build_reply(self, text: str, *, interaction: bool) -> render.Reply:
-        """The reply to one question. ``interaction``: misses are private and quote the question."""
+    async def build_reply(
+        self, text: str, *, interaction: bool, key: int | None = None, user_id: int | None = None
+    ) -> render.Reply:
+        """The reply to one question. ``interaction``: misses are private and quote the question.
+
+        With storage, ``key`` (the id of the interaction or message being answered) puts "Was this
+        helpful?" under an answer and keeps the question for its votes; a question the guide does
+        not answer is recorded for ``walkwell report``.
+        """
         library, texts = self.bot.library, self.bot.texts
         question = sanitize.question_text(text)
         if not question:
@@ -38,7 +46,12 @@ class Ask(commands.Cog):
             return render.seek_care_reply(library, texts, ephemeral=interaction)
         unit = library.units.get(result.id) if result.kind == "answer" and result.id else None
         if unit is not None:
-            return render.unit_reply(library, unit)
+            feedback = key if self.bot.db is not None and key is not None else None
+            if feedback is not None:
+                await self._remember(feedback, unit.id, question, user_id)
+            return render.unit_reply(library, unit, feedback_key=feedback, texts=texts)
+        if result.kind == "none":
+            await self._unanswered(question, user_id)
         return render.not_found_reply(
             library,
             texts,
@@ -47,6 +60,27 @@ class Ask(commands.Cog):
             ephemeral=interaction,
         )
 
+    async def _remember(self, key: int, unit_id: str, question: str, user_id: int | None) -> None:
+        from schedules.answers import remember_answer
+
+        assert self.bot.db is not None
+        try:
+            await remember_answer(
+                self.bot.db, key, unit_id, question, now=datetime.now(UTC), user_id=user_id
+            )
+        except Exception:  # the answer matters more than its feedback context
+            log.exception("could not remember the question of answer %s", key)
+
+    async def _unanswered(self, question: str, user_id: int | None) -> None:
+        if self.bot.db is None:
+            return
+        from schedules.journal import record_unanswered
+
+        try:
+            await record_unanswered(self.bot.db, question, now=datetime.now(UTC), user_id=user_id)
+        except Exception:
+            log.exception("could not record an unanswered question")
+
     @app_commands.command(name="ask", description="Ask the walking guide a question")
     @app_commands.describe(question="Your question, in your own words")
     async def ask(
@@ -54,7 +88,10 @@ class Ask(commands.Cog):
         interaction: discord.Interaction[Any],
         question: app_commands.Range[str, 1, QUESTION_MAX_LENGTH],
     ) -> None:
-        await render.respond(interaction, await self.build_reply(str(question), interaction=True))
+        reply = await self.build_reply(
+            str(question), interaction=True, key=interaction.id, user_id=interaction.user.id
+        )
+        await render.respond(interaction, reply)
 
     def _addressed_to_me(self, message: discord.Message) -> bool:
         me = self.bot.user
@@ -70,7 +107,9 @@ class Ask(commands.Cog):
         if not self._addressed_to_me(message):
             return
         try:
-            reply = await self.build_reply(message.content, interaction=False)
+            reply = await self.build_reply(
+                message.content, interaction=False, key=message.id, user_id=message.author.id
+            )
             await render.reply_to(message, reply)
         except Exception as exc:
             guild_id = message.guild.id if message.guild else None

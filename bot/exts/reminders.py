@@ -119,7 +119,13 @@ class DoneButton(
                 return
             due = datetime.fromtimestamp(self.due_unix, UTC)
             await bot.reminders.mark_done(self.user_id, due)
-            await errors.send_private(interaction, bot.texts("reminder_done"))
+            if bot.db is None:
+                await errors.send_private(interaction, bot.texts("reminder_done"))
+                return
+            from bot.exts.walk import WalkModal
+
+            # The walk log's form; a modal has to be the first response to the click.
+            await interaction.response.send_modal(WalkModal(bot.texts))
         except Exception as exc:
             await errors.report(interaction, exc, "reminder done")
 

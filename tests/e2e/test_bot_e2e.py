@@ -180,7 +180,10 @@ async def test_ask_answers_with_the_unit_disclaimer_and_related_topics(world: Wo
     [embed] = msg.embeds
     assert embed["title"] == heading(library, want["id"])
     assert library.units[want["id"]].body[:200] in embed["description"]
-    assert embed["footer"]["text"] == library.disclaimer
+    # the not-medical-advice note, then "Was this helpful?" over its Yes / No buttons
+    assert embed["footer"]["text"].startswith(library.disclaimer)
+    feedback = [c for c in msg.custom_ids() if c.startswith("ww:fb:")]
+    assert [c.split(":")[2:4] for c in feedback] == [["y", want["id"]], ["n", want["id"]]]
     related = unit_buttons(msg)
     assert related and set(related) <= set(library.units)
     assert set(related) <= set(library.units[want["id"]].related)
@@ -234,7 +237,8 @@ async def test_guide_opens_a_section_and_an_faq(world: World) -> None:
         ix = await world.fake.slash(world.alice, "guide", {"topic": topic}, channel=world.general)
         msg = await answered(ix)
         assert msg.embeds[0]["title"] == heading(world.library, topic)
-        assert msg.embeds[0]["footer"]["text"] == world.library.disclaimer
+        assert msg.embeds[0]["footer"]["text"].startswith(world.library.disclaimer)
+        assert any(c.startswith(f"ww:fb:y:{topic}:") for c in msg.custom_ids())
 
 
 async def test_guide_unknown_topic_is_private_and_harmless(world: World) -> None:

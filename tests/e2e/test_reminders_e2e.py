@@ -168,8 +168,9 @@ async def test_reminders_over_the_wire(tmp_path: Path) -> None:
             assert snoozed.ephemeral and "<t:" in snoozed.text()
             status = await status_text(fake, alice, general)
             assert "Snoozed" in status and f"{due:%H:%M}" in status
-            acked = await answered(await fake.click(alice, got, done))
-            assert acked.ephemeral
+            # Done acknowledges the reminder and opens the walk log's form (a modal)
+            acked = await fake.click(alice, got, done)
+            assert (await acked.response(timeout=10)).type == 9
 
             # carol: paused after one refused DM, no retry storm, told on her next command
             await fake.wait_until(lambda: fake.blocked_dm_attempts >= 1, timeout=30)
