@@ -16,8 +16,11 @@ import asyncio
 import base64
 import binascii
 import logging
+import os
 import signal
 import sys
+import threading
+import time
 
 import aiohttp
 import discord
@@ -83,9 +86,34 @@ def run_main(args: argparse.Namespace) -> int:
             )
             return 1
     try:
-        return asyncio.run(_run(settings, token))
+        code = asyncio.run(_run(settings, token))
     finally:
         metrics.stop()
+    return _exit_when_threads_linger(code)
+
+
+#: How long a thread left running after shutdown may take to finish before the process exits anyway.
+LINGER_SECONDS = 5.0
+
+
+def _exit_when_threads_linger(code: int) -> int:
+    """Everything is closed by now (gateway, sends, database). A non-daemon thread still running
+    (a database driver's worker whose connection was never closed, say) would keep the process
+    alive past SIGTERM: wait briefly, name it in the log, and exit anyway."""
+    lingering = [
+        t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon
+    ]
+    deadline = time.monotonic() + LINGER_SECONDS
+    for thread in lingering:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    alive = [t.name for t in lingering if t.is_alive()]
+    if not alive:
+        return code
+    log.warning("exiting with threads still running: %s", ", ".join(alive))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def client_kwargs(settings: Settings) -> dict[str, object]:

@@ -6,6 +6,8 @@ import argparse
 import base64
 import io
 import logging
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -161,3 +163,26 @@ def test_redacting_formatter_hides_secrets_in_messages_args_and_tracebacks() -> 
     text = stream.getvalue()
     assert "SecretPart" not in text and "MTE3NDQ5" not in text
     assert text.count(REDACTED) >= 4
+
+
+def test_a_thread_left_running_after_shutdown_does_not_keep_the_process_alive() -> None:
+    script = (
+        "import logging, threading, time, sys\n"
+        "logging.basicConfig()\n"
+        "from bot import runner\n"
+        "runner.LINGER_SECONDS = 0.2\n"
+        "assert runner._exit_when_threads_linger(0) == 0  # nothing lingers: returns\n"
+        "threading.Thread(target=time.sleep, args=(60,), name='stuck-db-worker').start()\n"
+        "runner._exit_when_threads_linger(3)\n"
+        "print('not reached')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert "stuck-db-worker" in proc.stderr
+    assert "not reached" not in proc.stdout

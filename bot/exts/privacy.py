@@ -14,6 +14,7 @@ after :data:`schedules.answers.KEEP_DAYS` days, unanswered questions after
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -129,6 +130,9 @@ class _Confirm(
 class Privacy(commands.GroupCog, group_name="privacy", group_description="See or erase your data"):
     def __init__(self, bot: WalkWell) -> None:
         self.bot = bot
+        #: Held while a prune runs: unloading waits for it, so a query is never cut off mid-way
+        #: (a cancelled aiosqlite query can orphan its connection thread and hang the exit).
+        self._pruning = asyncio.Lock()
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -138,7 +142,8 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description="See or
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(_Confirm)
-        self.prune.cancel()
+        async with self._pruning:
+            self.prune.cancel()
 
     @tasks.loop(hours=6)
     async def prune(self) -> None:
@@ -150,15 +155,16 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description="See or
         if db is None:
             return
         now = datetime.now(UTC)
-        try:
-            answers = await prune_answers(db, now=now)
-            questions = await prune_unanswered(
-                db, before=now - timedelta(days=UNANSWERED_KEEP_DAYS)
-            )
-            if answers or questions:
-                log.info("pruned %d answers and %d unanswered questions", answers, questions)
-        except Exception:
-            log.exception("pruning old answers failed; trying again later")
+        async with self._pruning:
+            try:
+                answers = await prune_answers(db, now=now)
+                questions = await prune_unanswered(
+                    db, before=now - timedelta(days=UNANSWERED_KEEP_DAYS)
+                )
+                if answers or questions:
+                    log.info("pruned %d answers and %d unanswered questions", answers, questions)
+            except Exception:
+                log.exception("pruning old answers failed; trying again later")
 
     async def _storage(self, interaction: discord.Interaction[Any]) -> bool:
         if self.bot.db is None or self.bot.reminders is None:

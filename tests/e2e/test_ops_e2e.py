@@ -64,3 +64,17 @@ async def test_metrics_and_json_logs_from_the_running_bot(tmp_path: Path) -> Non
     messages = {(e["logger"], e["message"]) for e in entries}
     assert ("bot.runner", "received SIGTERM: shutting down") in messages
     assert not token_leaks(fake, log_text)
+
+
+async def test_sigterm_right_after_start_up_exits_cleanly(tmp_path: Path) -> None:
+    """Stopping while start-up work (the first sweep, the first prune) is still running: nothing
+    is cut off mid-query, so no database thread keeps the process alive."""
+    async with FakeDiscord() as fake:
+        guild = fake.add_guild("Walkers")
+        fake.add_text_channel(guild, "general")
+        synced = await walkwell(fake, tmp_path, "sync")
+        assert synced.returncode == 0, synced.output
+        for round_ in range(3):
+            async with running_bot(fake, tmp_path / f"run{round_}") as bot:
+                pass
+            assert bot.returncode == 0
