@@ -26,7 +26,7 @@ from bot.texts import Texts
 from knowledge.models import Library
 from schedules.delivery import Outgoing
 from schedules.errors import InputError
-from schedules.service import SubscriptionStatus, pause_message
+from schedules.service import ReminderService, SubscriptionStatus, pause_message
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +71,11 @@ def _owner_button(action: str, user_id: int, label: str, style: discord.ButtonSt
 
 
 class _OwnedButton:
-    """Mixed into each reminder button: only the reminder's user may press it."""
+    """Mixed into each reminder button: only the reminder's user may press it; a press needs
+    storage, and bad input or a fault gets its private answer."""
 
     user_id: int
+    action: str
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         if interaction.user.id == self.user_id:
@@ -82,12 +84,31 @@ class _OwnedButton:
         await errors.send_private(interaction, texts("reminder_not_yours"))
         return False
 
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot = cast(WalkWell, interaction.client)
+        try:
+            if bot.reminders is None:
+                await errors.send_private(interaction, bot.texts("storage_off"))
+                return
+            await self.press(bot, bot.reminders, interaction)
+        except InputError as exc:
+            await errors.send_private(interaction, exc.user_message)
+        except Exception as exc:
+            await errors.report(interaction, exc, f"reminder {self.action}")
+
+    async def press(
+        self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
+    ) -> None:
+        raise NotImplementedError
+
 
 class DoneButton(
     _OwnedButton,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"ww:rem:done:(?P<user>\d{1,20}):(?P<due>\d{1,12})",
 ):
+    action = "done"
+
     def __init__(self, user_id: int, due_unix: int, texts: Texts | None = None) -> None:
         t = texts or Texts()
         super().__init__(
@@ -111,23 +132,17 @@ class DoneButton(
     ) -> DoneButton:
         return cls(int(match["user"]), int(match["due"]), cast(WalkWell, interaction.client).texts)
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = cast(WalkWell, interaction.client)
-        try:
-            if bot.reminders is None:
-                await errors.send_private(interaction, bot.texts("storage_off"))
-                return
-            due = datetime.fromtimestamp(self.due_unix, UTC)
-            await bot.reminders.mark_done(self.user_id, due)
-            if bot.db is None:
-                await errors.send_private(interaction, bot.texts("reminder_done"))
-                return
-            from bot.exts.walk import WalkModal
+    async def press(
+        self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
+    ) -> None:
+        await service.mark_done(self.user_id, datetime.fromtimestamp(self.due_unix, UTC))
+        if bot.db is None:
+            await errors.send_private(interaction, bot.texts("reminder_done"))
+            return
+        from bot.exts.walk import WalkModal
 
-            # The walk log's form; a modal has to be the first response to the click.
-            await interaction.response.send_modal(WalkModal(bot.texts))
-        except Exception as exc:
-            await errors.report(interaction, exc, "reminder done")
+        # The walk log's form; a modal has to be the first response to the click.
+        await interaction.response.send_modal(WalkModal(bot.texts))
 
 
 class SnoozeButton(
@@ -135,6 +150,8 @@ class SnoozeButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"ww:rem:snooze:(?P<user>\d{1,20})",
 ):
+    action = "snooze"
+
     def __init__(self, user_id: int, texts: Texts | None = None) -> None:
         t = texts or Texts()
         super().__init__(
@@ -157,20 +174,13 @@ class SnoozeButton(
     ) -> SnoozeButton:
         return cls(int(match["user"]), cast(WalkWell, interaction.client).texts)
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = cast(WalkWell, interaction.client)
-        try:
-            if bot.reminders is None:
-                await errors.send_private(interaction, bot.texts("storage_off"))
-                return
-            due = await bot.reminders.snooze(self.user_id, SNOOZE_MINUTES)
-            await errors.send_private(
-                interaction, bot.texts("reminder_snoozed", at=f"<t:{int(due.timestamp())}:t>")
-            )
-        except InputError as exc:
-            await errors.send_private(interaction, exc.user_message)
-        except Exception as exc:
-            await errors.report(interaction, exc, "reminder snooze")
+    async def press(
+        self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
+    ) -> None:
+        due = await service.snooze(self.user_id, SNOOZE_MINUTES)
+        await errors.send_private(
+            interaction, bot.texts("reminder_snoozed", at=f"<t:{int(due.timestamp())}:t>")
+        )
 
 
 class StopButton(
@@ -178,6 +188,8 @@ class StopButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"ww:rem:stop:(?P<user>\d{1,20})",
 ):
+    action = "stop"
+
     def __init__(self, user_id: int, texts: Texts | None = None) -> None:
         t = texts or Texts()
         super().__init__(
@@ -195,18 +207,13 @@ class StopButton(
     ) -> StopButton:
         return cls(int(match["user"]), cast(WalkWell, interaction.client).texts)
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = cast(WalkWell, interaction.client)
-        try:
-            if bot.reminders is None:
-                await errors.send_private(interaction, bot.texts("storage_off"))
-                return
-            was_on = await bot.reminders.unsubscribe(self.user_id)
-            await errors.send_private(
-                interaction, bot.texts("reminders_stopped" if was_on else "reminders_were_off")
-            )
-        except Exception as exc:
-            await errors.report(interaction, exc, "reminder stop")
+    async def press(
+        self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
+    ) -> None:
+        was_on = await service.unsubscribe(self.user_id)
+        await errors.send_private(
+            interaction, bot.texts("reminders_stopped" if was_on else "reminders_were_off")
+        )
 
 
 BUTTONS = (DoneButton, SnoozeButton, StopButton)
