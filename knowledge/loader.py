@@ -451,3 +451,10 @@ def load_library(path: Path | str | None = None) -> Library:
 def default_library() -> Library:
     """The built-in content, loaded once per process."""
     return load_library()
+
+
+@functools.cache
+def default_messages() -> dict[str, str]:
+    """The built-in ``messages.yaml`` alone (no units): every short text the bot says around the
+    guide. Loaded once per process; cheaper than :func:`default_library`."""
+    return _load_messages(CONTENT_DIR)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import unicodedata
+from pathlib import Path
 
 import discord
 import pytest
 
 from bot import render, sanitize, textsplit
 from bot.client import ALLOWED_MENTIONS, WalkWell, make_intents
-from bot.texts import DEFAULTS, Texts
+from bot.texts import Texts, shipped
 from knowledge.loader import default_library
 from knowledge.models import Library
 
@@ -138,7 +140,39 @@ def test_plain_text_pieces_fit_content_limit(library: Library) -> None:
 def test_texts_prefer_content_and_tolerate_bad_placeholders(library: Library) -> None:
     texts = Texts.from_library(library)
     assert texts("not_in_guide") == library.messages["not_in_guide"]
-    assert texts("checklist_expired") == DEFAULTS["checklist_expired"]
+    assert texts("checklist_expired") == shipped()["checklist_expired"]
+    # a content folder without a key falls back to the built-in text
+    assert Texts({"error": "x"})("checklist_expired") == shipped()["checklist_expired"]
     odd = Texts({"error": "oops {nothing} {error_id}", "guide_unknown": "bad {"})
     assert odd("error", error_id="abc") == "oops {nothing} abc"
     assert odd("guide_unknown", topic="x") == "bad {"
+
+
+def _text_keys_in(path: Path) -> set[str]:
+    """Every literal key passed to a Texts lookup (``texts(...)``, ``t(...)``, ``bot.texts(...)``)."""
+    keys: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name not in ("texts", "t"):
+            continue
+        keys.update(_literal_keys(node.args[0]))
+    return keys
+
+
+def _literal_keys(node: ast.expr) -> set[str]:
+    """``"a"`` -> {a}; ``"a" if cond else "b"`` -> {a, b} (the condition is not a key)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _literal_keys(node.body) | _literal_keys(node.orelse)
+    return set()
+
+
+def test_every_text_the_bot_looks_up_is_in_the_content() -> None:
+    bot_dir = Path(__file__).resolve().parents[1] / "bot"
+    used = set().union(*(_text_keys_in(p) for p in bot_dir.rglob("*.py")))
+    assert len(used) > 50  # the scan finds the lookups
+    assert sorted(used - set(shipped())) == []
