@@ -33,8 +33,9 @@ from sqlalchemy import (
     update,
 )
 
+from schedules.checks import aware
+from schedules.checks import snowflake as _snowflake
 from schedules.db import Database, dialect_insert
-from schedules.errors import InputError
 from schedules.feedback import normalise_question
 from schedules.models import UTCDateTime, metadata
 
@@ -51,7 +52,6 @@ __all__ = [
 
 #: How long an answer's question is kept for its feedback buttons.
 KEEP_DAYS = 14
-MAX_SNOWFLAKE = 2**63 - 1
 
 _BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -75,18 +75,6 @@ class StoredAnswer:
     question: str
     user_id: int | None
     created_at: datetime
-
-
-def _snowflake(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_SNOWFLAKE:
-        raise InputError(f"That is not a valid {what}.")
-    return value
-
-
-def _aware(now: datetime) -> datetime:
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware")
-    return now.astimezone(UTC)
 
 
 async def remember_answer(
@@ -115,7 +103,7 @@ async def remember_answer(
                 user_id=uid,
                 unit_id=str(unit_id)[:32],
                 question=text,
-                created_at=_aware(now),
+                created_at=aware(now).astimezone(UTC),
             )
             .on_conflict_do_nothing(index_elements=["answer_id"])
         )
@@ -135,7 +123,7 @@ async def answer_context(db: Database, answer_id: int) -> StoredAnswer | None:
 
 async def prune_answers(db: Database, *, now: datetime, keep_days: int = KEEP_DAYS) -> int:
     """Forget answers older than ``keep_days``; returns how many."""
-    before = _aware(now) - timedelta(days=keep_days)
+    before = aware(now).astimezone(UTC) - timedelta(days=keep_days)
     async with db.begin() as conn:
         result = await conn.execute(
             delete(answers_table).where(answers_table.c.created_at < before)

@@ -50,8 +50,9 @@ from sqlalchemy import (
     update,
 )
 
+from schedules.checks import aware as _aware
+from schedules.checks import user_id as _user_id
 from schedules.db import Database, dialect_insert
-from schedules.errors import InputError
 from schedules.feedback import Report, Vote, build_report, normalise_question
 from schedules.models import UTCDateTime, metadata, users_table
 from schedules.walklog import MAX_NOTE, WalkEntry, WalkInputError
@@ -77,7 +78,6 @@ __all__ = [
 
 #: No local day holds more walking than this (minutes); a log that would pass it is refused.
 MAX_DAY_MINUTES = 24 * 60
-MAX_SNOWFLAKE = 2**63 - 1
 
 _BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -151,18 +151,6 @@ class StoredVote:
     unit_id: str
     helpful: bool
     question: str
-
-
-def _user_id(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_SNOWFLAKE:
-        raise InputError("That is not a valid Discord user.")
-    return value
-
-
-def _aware(now: datetime) -> datetime:
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware")
-    return now
 
 
 async def _ensure_user(conn: Any, user_id: int, zone: str | None, now: datetime) -> None:

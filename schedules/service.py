@@ -34,6 +34,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 
+from schedules.checks import aware as _aware
+from schedules.checks import snowflake as _snowflake
+from schedules.checks import user_id as _user_id
 from schedules.db import Database, dialect_insert
 from schedules.delivery import Where
 from schedules.errors import InputError, NotSubscribedError
@@ -55,7 +58,6 @@ __all__ = ["PAUSE_MESSAGES", "ReminderService", "SubscriptionStatus", "pause_mes
 
 subs = subscriptions_table
 MAX_SNOOZE_MINUTES = 12 * 60
-MAX_SNOWFLAKE = 2**63 - 1
 
 #: What to tell a user whose reminders were paused, by ``paused_reason``.
 PAUSE_MESSAGES = {
@@ -108,24 +110,6 @@ class SubscriptionStatus:
     def next_due_unix(self) -> int | None:
         """Seconds since the epoch, for a Discord timestamp ``<t:...:F>``."""
         return None if self.next_due_utc is None else int(self.next_due_utc.timestamp())
-
-
-def _user_id(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_SNOWFLAKE:
-        raise InputError("That is not a valid Discord user.")
-    return value
-
-
-def _snowflake(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_SNOWFLAKE:
-        raise InputError(f"That is not a valid {what}.")
-    return value
-
-
-def _aware(now: datetime) -> datetime:
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("now must be timezone-aware")
-    return now
 
 
 def _jsonable(value: Any) -> Any:
