@@ -8,6 +8,7 @@ or buttons.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from knowledge.models import Library, Unit
 
 if TYPE_CHECKING:
     from bot.client import WalkWell
+
+log = logging.getLogger(__name__)
 
 ANSWER_COLOUR = discord.Colour(0x2E8B57)
 INFO_COLOUR = discord.Colour(0x4F7CAC)
@@ -131,6 +134,42 @@ class UnitButton(
             )
         except Exception as exc:
             await errors.report(interaction, exc, f"button {self.custom_id}")
+
+
+class OwnerOnly:
+    """Mixed into a component that only one person may use (their reminder, their confirmation):
+    anyone else gets the private ``not_yours`` text and the press does nothing."""
+
+    user_id: int
+    not_yours: str
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if interaction.user.id == self.user_id:
+            return True
+        texts = getattr(interaction.client, "texts", None)
+        await errors.send_private(
+            interaction, (texts if isinstance(texts, Texts) else Texts())(self.not_yours)
+        )
+        return False
+
+
+async def remember_question(
+    bot: WalkWell, key: int, unit_id: str, question: str, user_id: int | None
+) -> None:
+    """Keep the question behind an answer (for its votes). Call it after the answer is sent: the
+    person waits for the answer, not for this write. A failure is logged, never shown."""
+    if bot.db is None:
+        return
+    from datetime import UTC, datetime
+
+    from schedules.answers import remember_answer
+
+    try:
+        await remember_answer(
+            bot.db, key, unit_id, question, now=datetime.now(UTC), user_id=user_id
+        )
+    except Exception:  # the answer matters more than its feedback context
+        log.exception("could not remember the question of answer %s", key)
 
 
 class FeedbackButton(

@@ -205,3 +205,26 @@ async def test_an_unanswered_question_is_recorded(bot: Any, db: Database) -> Non
     await cog.ask.callback(cog, interaction, question="heat or ice")
     data = await export_user_journal(db, user.id)
     assert [q["question"] for q in data["unanswered"]] == ["heat or ice"]
+
+
+@pytest.mark.parametrize("question", ["how should i stand", "heat or ice"])
+async def test_the_answer_is_sent_before_anything_is_written(
+    bot: Any, monkeypatch: pytest.MonkeyPatch, question: str
+) -> None:
+    """Nobody waits for a database write before their answer: the bookkeeping comes after."""
+    import schedules.answers
+    import schedules.journal
+
+    order: list[str] = []
+    interaction = MockInteraction(client=bot, user=MockUser())
+
+    async def sent_first(*args: Any, **kwargs: Any) -> bool:
+        order.append("write" if interaction.response.send_message.await_count else "write-first")
+        return True
+
+    monkeypatch.setattr(schedules.answers, "remember_answer", sent_first)
+    monkeypatch.setattr(schedules.journal, "record_unanswered", sent_first)
+    cog = Ask(bot)
+    await cog.ask.callback(cog, interaction, question=question)
+    assert interaction.response.send_message.await_count == 1
+    assert order == ["write"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import discord
@@ -15,6 +17,11 @@ from bot import errors, metrics, render, sanitize
 from bot.client import WalkWell
 
 log = logging.getLogger(__name__)
+
+
+async def _nothing() -> None:
+    """Nothing to record after a reply."""
+
 
 #: Longest question the /ask option accepts (Discord enforces it in the client; longer text
 #: from elsewhere is cut by :func:`bot.sanitize.question_text`).
@@ -27,8 +34,10 @@ class Ask(commands.Cog):
 
     async def build_reply(
         self, text: str, *, interaction: bool, key: int | None = None, user_id: int | None = None
-    ) -> render.Reply:
-        """The reply to one question. ``interaction``: misses are private and quote the question.
+    ) -> tuple[render.Reply, Callable[[], Awaitable[None]]]:
+        """The reply to one question, and what to record once it is sent (call it after sending:
+        nobody waits for a database write before their answer). ``interaction``: misses are
+        private and quote the question.
 
         With storage, ``key`` (the id of the interaction or message being answered) puts "Was this
         helpful?" under an answer and keeps the question for its votes; a question the guide does
@@ -37,39 +46,32 @@ class Ask(commands.Cog):
         library, texts = self.bot.library, self.bot.texts
         question = sanitize.question_text(text)
         if not question:
-            return render.Reply(content=texts("ask_empty"), ephemeral=interaction)
+            return render.Reply(content=texts("ask_empty"), ephemeral=interaction), _nothing
         result = await asyncio.to_thread(self.bot.engine.answer, question)
         log.info("ask: kind=%s id=%s score=%.3f", result.kind, result.id, result.score)
         metrics.answer(result.kind)
         if result.kind == "urgent":
             # Privately where we can: symptoms are nobody else's business.
-            return render.seek_care_reply(library, texts, ephemeral=interaction)
+            return render.seek_care_reply(library, texts, ephemeral=interaction), _nothing
         unit = library.units.get(result.id) if result.kind == "answer" and result.id else None
         if unit is not None:
             feedback = key if self.bot.db is not None and key is not None else None
-            if feedback is not None:
-                await self._remember(feedback, unit.id, question, user_id)
-            return render.unit_reply(library, unit, feedback_key=feedback, texts=texts)
-        if result.kind == "none":
-            await self._unanswered(question, user_id)
-        return render.not_found_reply(
+            reply = render.unit_reply(library, unit, feedback_key=feedback, texts=texts)
+            if feedback is None:
+                return reply, _nothing
+            return reply, partial(
+                render.remember_question, self.bot, feedback, unit.id, question, user_id
+            )
+        reply = render.not_found_reply(
             library,
             texts,
             result.suggestions,
             question=question if interaction else None,
             ephemeral=interaction,
         )
-
-    async def _remember(self, key: int, unit_id: str, question: str, user_id: int | None) -> None:
-        from schedules.answers import remember_answer
-
-        assert self.bot.db is not None
-        try:
-            await remember_answer(
-                self.bot.db, key, unit_id, question, now=datetime.now(UTC), user_id=user_id
-            )
-        except Exception:  # the answer matters more than its feedback context
-            log.exception("could not remember the question of answer %s", key)
+        if result.kind == "none":
+            return reply, partial(self._unanswered, question, user_id)
+        return reply, _nothing
 
     async def _unanswered(self, question: str, user_id: int | None) -> None:
         if self.bot.db is None:
@@ -88,10 +90,11 @@ class Ask(commands.Cog):
         interaction: discord.Interaction[Any],
         question: app_commands.Range[str, 1, QUESTION_MAX_LENGTH],
     ) -> None:
-        reply = await self.build_reply(
+        reply, record = await self.build_reply(
             str(question), interaction=True, key=interaction.id, user_id=interaction.user.id
         )
         await render.respond(interaction, reply)
+        await record()
 
     def _addressed_to_me(self, message: discord.Message) -> bool:
         me = self.bot.user
@@ -107,10 +110,11 @@ class Ask(commands.Cog):
         if not self._addressed_to_me(message):
             return
         try:
-            reply = await self.build_reply(
+            reply, record = await self.build_reply(
                 message.content, interaction=False, key=message.id, user_id=message.author.id
             )
             await render.reply_to(message, reply)
+            await record()
         except Exception as exc:
             guild_id = message.guild.id if message.guild else None
             error_id = errors.log_error(exc, "a message", message.author.id, guild_id)

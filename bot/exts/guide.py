@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -55,22 +54,11 @@ class Guide(commands.Cog):
         unit = resolve_topic(library, str(topic))
         if unit is not None:
             feedback = interaction.id if self.bot.db is not None else None
-            if self.bot.db is not None:
-                from schedules.answers import remember_answer
-
-                try:
-                    await remember_answer(
-                        self.bot.db,
-                        interaction.id,
-                        unit.id,
-                        str(topic),
-                        now=datetime.now(UTC),
-                        user_id=interaction.user.id,
-                    )
-                except Exception:  # the answer matters more than its feedback context
-                    log.exception("could not remember the topic of answer %s", interaction.id)
             reply = render.unit_reply(library, unit, feedback_key=feedback, texts=texts)
             await render.respond(interaction, reply)
+            await render.remember_question(
+                self.bot, interaction.id, unit.id, str(topic), interaction.user.id
+            )
             return
         suggestions = [u.id for u in self.bot.engine.topics(str(topic), limit=3)]
         view = render.topic_view(library, suggestions)

@@ -26,7 +26,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import errors
+from bot import errors, render
 from bot.client import WalkWell
 from bot.texts import Texts
 
@@ -68,10 +68,13 @@ async def erase_everything(bot: WalkWell, user_id: int) -> bool:
 
 
 class _Confirm(
+    render.OwnerOnly,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"ww:priv:(?P<action>del|keep):(?P<user>\d{1,20}):(?P<at>\d{1,12})",
 ):
     """The confirm (``del``) and cancel (``keep``) buttons of /privacy delete."""
+
+    not_yours = "privacy_not_yours"
 
     def __init__(self, action: str, user_id: int, at: int, texts: Texts | None = None) -> None:
         t = texts or Texts()
@@ -95,13 +98,6 @@ class _Confirm(
     ) -> _Confirm:
         texts = cast(WalkWell, interaction.client).texts
         return cls(match["action"], int(match["user"]), int(match["at"]), texts)
-
-    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        if interaction.user.id == self.user_id:
-            return True
-        texts = cast(WalkWell, interaction.client).texts
-        await errors.send_private(interaction, texts("privacy_not_yours"))
-        return False
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast(WalkWell, interaction.client)

@@ -70,19 +70,13 @@ def _owner_button(action: str, user_id: int, label: str, style: discord.ButtonSt
     return discord.ui.Button[Any](label=label, style=style, custom_id=custom_id)
 
 
-class _OwnedButton:
+class _OwnedButton(render.OwnerOnly):
     """Mixed into each reminder button: only the reminder's user may press it; a press needs
     storage, and bad input or a fault gets its private answer."""
 
+    not_yours = "reminder_not_yours"
     user_id: int
     action: str
-
-    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        if interaction.user.id == self.user_id:
-            return True
-        texts = cast(WalkWell, interaction.client).texts
-        await errors.send_private(interaction, texts("reminder_not_yours"))
-        return False
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast(WalkWell, interaction.client)
