@@ -111,37 +111,22 @@ class WalkModal(discord.ui.Modal):
 
     def __init__(self, texts: Texts) -> None:
         super().__init__(title=texts("walk_modal_title")[:45], timeout=MODAL_TIMEOUT)
-        self.minutes: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="ww:walk:minutes",
-            label=texts("walk_modal_minutes")[:45],
-            placeholder=texts("walk_modal_minutes_hint")[:100],
-            required=True,
-            max_length=12,
-        )
-        self.cadence: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="ww:walk:cadence",
-            label=texts("walk_modal_cadence")[:45],
-            placeholder=texts("walk_modal_cadence_hint")[:100],
-            required=False,
-            max_length=12,
-        )
-        self.pain: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="ww:walk:pain",
-            label=texts("walk_modal_pain")[:45],
-            placeholder=texts("walk_modal_pain_hint")[:100],
-            required=False,
-            max_length=12,
-        )
-        self.note: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id="ww:walk:note",
-            label=texts("walk_modal_note")[:45],
-            placeholder=texts("walk_modal_note_hint")[:100],
-            style=discord.TextStyle.paragraph,
-            required=False,
-            max_length=MAX_NOTE,
-        )
-        for field in (self.minutes, self.cadence, self.pain, self.note):
-            self.add_item(field)
+
+        def field(name: str, *, required: bool = False, **extra: Any) -> discord.ui.TextInput[Any]:
+            item: discord.ui.TextInput[Any] = discord.ui.TextInput(
+                custom_id=f"ww:walk:{name}",
+                label=texts(f"walk_modal_{name}")[:45],
+                placeholder=texts(f"walk_modal_{name}_hint")[:100],
+                required=required,
+                **{"max_length": 12, **extra},
+            )
+            self.add_item(item)
+            return item
+
+        self.minutes = field("minutes", required=True)
+        self.cadence = field("cadence")
+        self.pain = field("pain")
+        self.note = field("note", style=discord.TextStyle.paragraph, max_length=MAX_NOTE)
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         bot: WalkWell = interaction.client  # type: ignore[assignment]
