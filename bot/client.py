@@ -112,6 +112,8 @@ class WalkWell(commands.Bot):
         self.plan: ProgressionPlan | None = None
         #: Decides each new plan week's targets for the reminder engine (None: the plan's steps).
         self.planner: WeekPlanner | None = None
+        #: Answers whose question is still being written, by answer key (see render).
+        self.pending_answers: dict[int, asyncio.Task[None]] = {}
 
     @property
     def library(self) -> Library:

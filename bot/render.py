@@ -8,6 +8,7 @@ or buttons.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Iterable
@@ -153,23 +154,33 @@ class OwnerOnly:
         return False
 
 
-async def remember_question(
+def remember_question(
     bot: WalkWell, key: int, unit_id: str, question: str, user_id: int | None
-) -> None:
-    """Keep the question behind an answer (for its votes). Call it after the answer is sent: the
-    person waits for the answer, not for this write. A failure is logged, never shown."""
-    if bot.db is None:
-        return
+) -> asyncio.Task[None] | None:
+    """Start keeping the question behind an answer (for its votes), alongside sending it: the
+    person never waits for this write. Call it before sending the answer and await the task
+    after. Until the row is written, a vote on that answer waits for this task
+    (``bot.pending_answers``), so even an instant click finds its question. A failure is logged,
+    never shown. None without storage."""
+    db = bot.db
+    if db is None:
+        return None
     from datetime import UTC, datetime
 
     from schedules.answers import remember_answer
 
-    try:
-        await remember_answer(
-            bot.db, key, unit_id, question, now=datetime.now(UTC), user_id=user_id
-        )
-    except Exception:  # the answer matters more than its feedback context
-        log.exception("could not remember the question of answer %s", key)
+    async def write() -> None:
+        try:
+            await remember_answer(
+                db, key, unit_id, question, now=datetime.now(UTC), user_id=user_id
+            )
+        except Exception:  # the answer matters more than its feedback context
+            log.exception("could not remember the question of answer %s", key)
+
+    task = asyncio.create_task(write(), name=f"walkwell-remember-{key}")
+    bot.pending_answers[key] = task
+    task.add_done_callback(lambda _: bot.pending_answers.pop(key, None))
+    return task
 
 
 class FeedbackButton(
@@ -229,6 +240,9 @@ class FeedbackButton(
                 await errors.send_private(interaction, bot.texts("storage_off"))
                 return
             try:
+                pending = bot.pending_answers.get(self.key)
+                if pending is not None:  # the answer's question is being written right now
+                    await asyncio.shield(pending)
                 context = await answer_context(bot.db, self.key)
                 question = context.question if context and context.unit_id == self.unit_id else ""
                 vote = Vote(

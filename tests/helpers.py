@@ -216,4 +216,5 @@ def make_bot(library: Library, engine: Any) -> Any:
     bot.reminders = None
     bot.plan = None
     bot.planner = None
+    bot.pending_answers = {}
     return bot

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -228,3 +229,42 @@ async def test_the_answer_is_sent_before_anything_is_written(
     await cog.ask.callback(cog, interaction, question=question)
     assert interaction.response.send_message.await_count == 1
     assert order == ["write"]
+
+
+async def test_a_vote_that_beats_the_question_write_waits_for_it(
+    bot: Any, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import schedules.answers
+
+    real = schedules.answers.remember_answer
+    gate = asyncio.Event()
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        await gate.wait()
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(schedules.answers, "remember_answer", slow)
+    asker = MockInteraction(client=bot, user=MockUser())
+    cog = Ask(bot)
+    asking = asyncio.create_task(cog.ask.callback(cog, asker, question="how should i stand"))
+    for _ in range(100):
+        if asker.response.send_message.await_count:
+            break
+        await asyncio.sleep(0)
+    yes, _ = feedback_ids(sent(asker.response.send_message)["view"])  # the answer is out
+
+    voter = MockUser()
+    button = render.FeedbackButton(True, "x", 1)
+    match = button.template.fullmatch(yes)
+    assert match is not None
+    click = MockInteraction(client=bot, user=voter, type=discord.InteractionType.component)
+    item = await render.FeedbackButton.from_custom_id(click, button.item, match)
+    voting = asyncio.create_task(item.callback(click))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not voting.done()  # waiting for the question to be written
+    gate.set()
+    await asyncio.gather(asking, voting)
+    [vote] = (await export_user_journal(db, voter.id))["feedback"]
+    assert vote["question"] == "how should i stand"
+    assert not bot.pending_answers

@@ -34,10 +34,11 @@ class Ask(commands.Cog):
 
     async def build_reply(
         self, text: str, *, interaction: bool, key: int | None = None, user_id: int | None = None
-    ) -> tuple[render.Reply, Callable[[], Awaitable[None]]]:
-        """The reply to one question, and what to record once it is sent (call it after sending:
-        nobody waits for a database write before their answer). ``interaction``: misses are
-        private and quote the question.
+    ) -> tuple[render.Reply, Callable[[], Awaitable[None] | None]]:
+        """The reply to one question, and what to record about it: call that just before sending
+        and await what it returns after (nobody waits for a database write before their answer;
+        see :func:`bot.render.remember_question`). ``interaction``: misses are private and quote
+        the question.
 
         With storage, ``key`` (the id of the interaction or message being answered) puts "Was this
         helpful?" under an answer and keeps the question for its votes; a question the guide does
@@ -93,8 +94,12 @@ class Ask(commands.Cog):
         reply, record = await self.build_reply(
             str(question), interaction=True, key=interaction.id, user_id=interaction.user.id
         )
-        await render.respond(interaction, reply)
-        await record()
+        pending = record()
+        try:
+            await render.respond(interaction, reply)
+        finally:
+            if pending is not None:
+                await pending
 
     def _addressed_to_me(self, message: discord.Message) -> bool:
         me = self.bot.user
@@ -113,8 +118,12 @@ class Ask(commands.Cog):
             reply, record = await self.build_reply(
                 message.content, interaction=False, key=message.id, user_id=message.author.id
             )
-            await render.reply_to(message, reply)
-            await record()
+            pending = record()
+            try:
+                await render.reply_to(message, reply)
+            finally:
+                if pending is not None:
+                    await pending
         except Exception as exc:
             guild_id = message.guild.id if message.guild else None
             error_id = errors.log_error(exc, "a message", message.author.id, guild_id)

@@ -55,10 +55,14 @@ class Guide(commands.Cog):
         if unit is not None:
             feedback = interaction.id if self.bot.db is not None else None
             reply = render.unit_reply(library, unit, feedback_key=feedback, texts=texts)
-            await render.respond(interaction, reply)
-            await render.remember_question(
+            pending = render.remember_question(
                 self.bot, interaction.id, unit.id, str(topic), interaction.user.id
             )
+            try:
+                await render.respond(interaction, reply)
+            finally:
+                if pending is not None:
+                    await pending
             return
         suggestions = [u.id for u in self.bot.engine.topics(str(topic), limit=3)]
         view = render.topic_view(library, suggestions)
