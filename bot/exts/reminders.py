@@ -95,6 +95,17 @@ class _OwnedButton(render.OwnerOnly):
     ) -> None:
         raise NotImplementedError
 
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> Any:
+        """A button whose custom id holds only its user (Done overrides this)."""
+        return cls(int(match["user"]), cast(WalkWell, interaction.client).texts)  # type: ignore[call-arg]
+
 
 class DoneButton(
     _OwnedButton,
@@ -107,7 +118,7 @@ class DoneButton(
         t = texts or Texts()
         super().__init__(
             _owner_button(
-                "done",
+                self.action,
                 user_id,
                 t("reminder_done_label"),
                 discord.ButtonStyle.success,
@@ -150,23 +161,13 @@ class SnoozeButton(
         t = texts or Texts()
         super().__init__(
             _owner_button(
-                "snooze",
+                self.action,
                 user_id,
                 t("reminder_snooze_label", minutes=SNOOZE_MINUTES),
                 discord.ButtonStyle.secondary,
             )
         )
         self.user_id = user_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> SnoozeButton:
-        return cls(int(match["user"]), cast(WalkWell, interaction.client).texts)
 
     async def press(
         self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
@@ -187,19 +188,11 @@ class StopButton(
     def __init__(self, user_id: int, texts: Texts | None = None) -> None:
         t = texts or Texts()
         super().__init__(
-            _owner_button("stop", user_id, t("reminder_stop_label"), discord.ButtonStyle.danger)
+            _owner_button(
+                self.action, user_id, t("reminder_stop_label"), discord.ButtonStyle.danger
+            )
         )
         self.user_id = user_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> StopButton:
-        return cls(int(match["user"]), cast(WalkWell, interaction.client).texts)
 
     async def press(
         self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
