@@ -11,7 +11,7 @@ channel id (one request per reminder), nonce + ``enforce_nonce``.
 Targets:
 - ``fakediscord`` (default when ``tests/fakediscord`` is there): the FakeDiscord aiohttp server on
   127.0.0.1 enforcing Discord's global 50 requests/second (and per-route buckets); the sender is
-  the bot's own (``bot.delivery.DiscordSender`` with the real reminder message, embed and
+  the bot's own (``bot.exts.reminders.sender.DiscordSender`` with the real reminder message, embed and
   buttons) on discord.py's HTTP client.
 - ``inprocess``: a fake Sender that itself refuses (429) the 51st request in any one second,
   with 5-40 ms of simulated latency.
@@ -37,11 +37,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from schedules.db import Database  # noqa: E402
-from schedules.delivery import Outgoing, SendOutcome, TokenBucket  # noqa: E402
-from schedules.engine import ReminderEngine  # noqa: E402
-from schedules.models import subscriptions_table, users_table  # noqa: E402
+from schedules.reminders.delivery import Outgoing, SendOutcome, TokenBucket  # noqa: E402
+from schedules.reminders.engine import ReminderEngine  # noqa: E402
 from schedules.settings import ReminderSettings  # noqa: E402
+from schedules.store.db import Database  # noqa: E402
+from schedules.store.schema import subscriptions_table, users_table  # noqa: E402
 
 
 async def seed(db: Database, pairs: list[tuple[int, int]], due: datetime) -> None:
@@ -76,7 +76,7 @@ async def seed(db: Database, pairs: list[tuple[int, int]], due: datetime) -> Non
 
 
 class BotSender:
-    """The bot's own sender (``bot.delivery.DiscordSender``) and message builder, on discord.py's
+    """The bot's own sender (``bot.exts.reminders.sender.DiscordSender``) and message builder, on discord.py's
     HTTP client logged in over REST only (a sweep needs no gateway): exactly what ``walkwell run``
     sends, embeds and buttons included."""
 
@@ -88,9 +88,9 @@ class BotSender:
     async def start(self) -> None:
         import discord
 
-        from bot.client import WalkWell
-        from bot.delivery import DiscordSender
-        from bot.exts.reminders import reminder_reply
+        from bot.app import WalkWell
+        from bot.exts.reminders.cog import reminder_reply
+        from bot.exts.reminders.sender import DiscordSender
         from knowledge.loader import default_library
 
         discord.http.Route.BASE = self.api_base

@@ -86,7 +86,7 @@ def _rows(
     """The ``users`` and ``subscriptions`` rows, as the engine itself would have written them."""
     from datetime import time as dtime
 
-    from schedules.timecalc import get_zone, next_due
+    from schedules.reminders.timecalc import get_zone, next_due
 
     rng = random.Random(42)
     user_rows, sub_rows = [], []
@@ -176,8 +176,8 @@ async def seed(
     """Create the schema and ``users`` subscribers (bulk-loaded). Returns seconds taken."""
     from sqlalchemy import text
 
-    from schedules.db import Database
-    from schedules.models import subscriptions_table, users_table
+    from schedules.store.db import Database
+    from schedules.store.schema import subscriptions_table, users_table
 
     start = time.perf_counter()
     db = await Database.open(url, **engine_kwargs(schema))
@@ -198,7 +198,7 @@ class InstantSender:
         self.count = 0
 
     async def send(self, item: Any) -> Any:
-        from schedules.delivery import SendOutcome
+        from schedules.reminders.delivery import SendOutcome
 
         self.count += 1
         return SendOutcome.ok(self.count, dm_channel_id=item.dm_channel_id)
@@ -213,10 +213,10 @@ async def measure(url: str, schema: str | None, minutes: int) -> dict[str, Any]:
     """Runs in a fresh process."""
     rss_before = rss_mib()
     t0 = time.perf_counter()
-    from schedules.db import Database
-    from schedules.delivery import TokenBucket
-    from schedules.engine import ReminderEngine
+    from schedules.reminders.delivery import TokenBucket
+    from schedules.reminders.engine import ReminderEngine
     from schedules.settings import ReminderSettings
+    from schedules.store.db import Database
 
     imported = time.perf_counter() - t0
     clock_now = [EPOCH]
@@ -291,7 +291,7 @@ async def run_backend(backend: str, users: int, minutes: int, pg_url: str) -> di
         tmp = tempfile.TemporaryDirectory()
         url = f"sqlite+aiosqlite:///{Path(tmp.name) / 'bench.db'}"
     else:
-        from schedules.db import Database
+        from schedules.store.db import Database
 
         url = pg_url
         schema = f"ww_bench_{uuid.uuid4().hex[:10]}"
@@ -320,7 +320,7 @@ async def run_backend(backend: str, users: int, minutes: int, pg_url: str) -> di
         if schema:
             from sqlalchemy import text
 
-            from schedules.db import Database
+            from schedules.store.db import Database
 
             admin = await Database.open(url, upgrade=False)
             async with admin.begin() as conn:

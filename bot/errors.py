@@ -13,7 +13,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.texts import Texts
+from bot.ui.texts import Texts
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ import discord
 import yarl
 
 from bot import metrics, treecheck
-from bot.client import WalkWell
+from bot.app import WalkWell
 from bot.log import setup_logging
 from bot.settings import DiscordSettings, Settings, SettingsProblem, load_settings
 

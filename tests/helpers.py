@@ -18,8 +18,8 @@ from typing import Any
 
 import discord
 
-from bot.client import WalkWell
-from bot.texts import Texts
+from bot.app import WalkWell
+from bot.ui.texts import Texts
 from knowledge.models import Library, Unit
 
 _ids = itertools.count(1_000_000_000_000_000)

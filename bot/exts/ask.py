@@ -13,8 +13,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import errors, metrics, render, sanitize
-from bot.client import WalkWell
+from bot import errors, metrics
+from bot.app import WalkWell
+from bot.ui import render, sanitize
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ async def _nothing() -> None:
 
 
 #: Longest question the /ask option accepts (Discord enforces it in the client; longer text
-#: from elsewhere is cut by :func:`bot.sanitize.question_text`).
+#: from elsewhere is cut by :func:`bot.ui.sanitize.question_text`).
 QUESTION_MAX_LENGTH = 1000
 
 
@@ -37,7 +38,7 @@ class Ask(commands.Cog):
     ) -> tuple[render.Reply, Callable[[], Awaitable[None] | None]]:
         """The reply to one question, and what to record about it: call that just before sending
         and await what it returns after (nobody waits for a database write before their answer;
-        see :func:`bot.render.remember_question`). ``interaction``: misses are private and quote
+        see :func:`bot.ui.render.remember_question`). ``interaction``: misses are private and quote
         the question.
 
         With storage, ``key`` (the id of the interaction or message being answered) puts "Was this
@@ -77,7 +78,7 @@ class Ask(commands.Cog):
     async def _unanswered(self, question: str, user_id: int | None) -> None:
         if self.bot.db is None:
             return
-        from schedules.journal import record_unanswered
+        from schedules.journal.store import record_unanswered
 
         try:
             await record_unanswered(self.bot.db, question, now=datetime.now(UTC), user_id=user_id)

@@ -8,8 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
-from bot.client import WalkWell
+from bot.app import WalkWell
+from bot.ui import render
 from knowledge.models import CadencePlan
 
 #: Plausible walking cadences, in steps per minute (Discord enforces them on the option).

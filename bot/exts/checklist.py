@@ -20,9 +20,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import errors, render
-from bot.client import WalkWell
-from bot.texts import Texts
+from bot import errors
+from bot.app import WalkWell
+from bot.ui import render
+from bot.ui.texts import Texts
 from knowledge.models import ChecklistItem
 
 log = logging.getLogger(__name__)

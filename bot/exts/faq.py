@@ -8,8 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render
-from bot.client import WalkWell
+from bot.app import WalkWell
+from bot.ui import render
 
 #: A message holds at most 25 buttons (5 rows of 5).
 MAX_QUESTIONS = 25

@@ -9,8 +9,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import render, sanitize, textsplit
-from bot.client import WalkWell
+from bot.app import WalkWell
+from bot.ui import render, sanitize, textsplit
 from knowledge.models import Library, Unit
 
 log = logging.getLogger(__name__)

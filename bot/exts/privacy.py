@@ -1,14 +1,14 @@
 """``/privacy export`` and ``/privacy delete``: people see and erase what WalkWell stores.
 
 - export: one JSON file, privately: the reminder data (:meth:`ReminderService.export_user_data`),
-  the journal (walks, votes, unanswered questions: :func:`schedules.journal.export_user_journal`)
-  and the questions kept for feedback buttons (:func:`schedules.answers.export_user_answers`).
+  the journal (walks, votes, unanswered questions: :func:`schedules.journal.store.export_user_journal`)
+  and the questions kept for feedback buttons (:func:`schedules.feedback.answers.export_user_answers`).
 - delete: a private confirm button (its state is in its custom id, so it survives a restart, for
   :data:`CONFIRM_SECONDS`), then everything is erased; reminders stop at once (the engine forgets
   the user before the rows go).
 
 The cog also prunes what is kept only for a while (see the README): the questions behind answers
-after :data:`schedules.answers.KEEP_DAYS` days, unanswered questions after
+after :data:`schedules.feedback.answers.KEEP_DAYS` days, unanswered questions after
 :data:`UNANSWERED_KEEP_DAYS`.
 """
 
@@ -26,9 +26,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import errors, render
-from bot.client import WalkWell
-from bot.texts import Texts
+from bot import errors
+from bot.app import WalkWell
+from bot.ui import render
+from bot.ui.texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,8 @@ EXPORT_FILENAME = "walkwell-data.json"
 
 async def export_everything(bot: WalkWell, user_id: int) -> dict[str, Any]:
     """Everything stored about ``user_id``, JSON-ready."""
-    from schedules.answers import export_user_answers
-    from schedules.journal import export_user_journal
+    from schedules.feedback.answers import export_user_answers
+    from schedules.journal.store import export_user_journal
 
     assert bot.db is not None and bot.reminders is not None
     data: dict[str, Any] = dict(await bot.reminders.export_user_data(user_id))
@@ -57,8 +58,8 @@ def is_empty(data: dict[str, Any]) -> bool:
 
 async def erase_everything(bot: WalkWell, user_id: int) -> bool:
     """Erase everything stored about ``user_id`` (reminders first: they stop at once)."""
-    from schedules.answers import delete_user_answers
-    from schedules.journal import delete_user_journal
+    from schedules.feedback.answers import delete_user_answers
+    from schedules.journal.store import delete_user_journal
 
     assert bot.db is not None and bot.reminders is not None
     removed = await bot.reminders.delete_user_data(user_id)
@@ -144,8 +145,8 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description="See or
     @tasks.loop(hours=6)
     async def prune(self) -> None:
         """Forget what is kept only for a while (see the module docstring)."""
-        from schedules.answers import prune_answers
-        from schedules.journal import prune_unanswered
+        from schedules.feedback.answers import prune_answers
+        from schedules.journal.store import prune_unanswered
 
         db = self.bot.db
         if db is None:

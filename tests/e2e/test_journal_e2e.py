@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.exts.walk import day_text
+from bot.exts.journal.walk import day_text
 from tests.e2e.harness import BotProcess, walkwell
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeInteraction, FakeMessage, FakeUser
 

@@ -1,0 +1,187 @@
+"""The WalkWell client: a ``commands.Bot`` with the intents, mentions policy and extensions it needs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pkgutil
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ext import commands
+
+from bot import exts
+from bot.errors import on_app_command_error
+from bot.health import GATEWAY_MAX_AGE, Health
+from bot.ui.render import FeedbackButton, UnitButton
+from bot.ui.texts import Texts
+from knowledge.models import Library
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from knowledge.engine import Engine
+    from schedules.plan.progression import ProgressionPlan
+    from schedules.reminders.engine import WeekPlanner
+    from schedules.reminders.service import ReminderService
+    from schedules.store.db import Database
+
+log = logging.getLogger(__name__)
+
+#: Set once, on the client: nothing the bot sends can ping @everyone, @here or a role, whatever
+#: a user typed. A reply may notify the one person it answers; user mentions stay possible for
+#: features that address their caller ("where: here" reminders).
+ALLOWED_MENTIONS = discord.AllowedMentions(
+    everyone=False, roles=False, users=True, replied_user=True
+)
+
+
+def make_intents() -> discord.Intents:
+    """No privileged intent: Discord sends a message's content to a bot it mentions, and in DMs.
+
+    - ``guilds``: the channels and the bot's own permissions (needed to post in a channel).
+    - ``guild_messages``: messages in servers, so mentions of the bot arrive.
+    - ``dm_messages``: direct messages to the bot.
+    ``members``, ``presences`` and ``message_content`` stay off; nothing else is subscribed.
+    """
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    return intents
+
+
+def extension_names() -> list[str]:
+    """Every module in ``bot/exts/`` (one per feature; a new feature is one new file there)."""
+    return sorted(
+        f"{exts.__name__}.{info.name}"
+        for info in pkgutil.iter_modules(exts.__path__)
+        if not info.name.startswith("_")
+    )
+
+
+def load_knowledge(library: Library | None = None) -> tuple[Library, Engine]:
+    """The guide (unless given) and its answering engine. Blocking: call it off the event loop.
+
+    Imported here, not at the top: ``walkwell sync`` and ``invite`` never pay for the engine.
+    """
+    from knowledge.engine import Engine
+    from knowledge.loader import default_library
+
+    if library is None:
+        library = default_library()
+    return library, Engine.load(library)
+
+
+class WalkWell(commands.Bot):
+    """The bot. ``library``, ``engine`` and ``texts`` are ready once ``setup_hook`` has run."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        library: Library | None = None,
+        engine: Engine | None = None,
+        load_knowledge: bool = True,
+        health_file: str | None = None,
+        storage: bool = False,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=make_intents(),
+            allowed_mentions=ALLOWED_MENTIONS,
+            chunk_guilds_at_startup=False,
+            max_messages=None,
+            **options,
+        )
+        self.settings = settings
+        self._library = library
+        self._engine = engine
+        self._load_knowledge = load_knowledge
+        self.texts = Texts.from_library(library) if library is not None else Texts()
+        #: Liveness for ``walkwell health``; features add their own beats (the reminder sweep).
+        self.health = Health(health_file)
+        self._health_task: asyncio.Task[None] | None = None
+        self.tree.error(on_app_command_error)
+        #: ``storage``: open the database in ``setup_hook`` (``walkwell run``); ``walkwell sync``
+        #: and the in-process tests leave it off, and the features that need it say so.
+        self._storage = storage
+        self.db: Database | None = None
+        self.reminders: ReminderService | None = None
+        self.plan: ProgressionPlan | None = None
+        #: Decides each new plan week's targets for the reminder engine (None: the plan's steps).
+        self.planner: WeekPlanner | None = None
+        #: Answers whose question is still being written, by answer key (see render).
+        self.pending_answers: dict[int, asyncio.Task[None]] = {}
+
+    @property
+    def library(self) -> Library:
+        if self._library is None:
+            raise RuntimeError("the guide is not loaded (setup_hook has not run)")
+        return self._library
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("the answering engine is not loaded (setup_hook has not run)")
+        return self._engine
+
+    async def setup_hook(self) -> None:
+        if self._load_knowledge and self._engine is None:
+            self._library, self._engine = await asyncio.to_thread(load_knowledge, self._library)
+            log.info("guide loaded: %d units", len(self.library.units))
+        if self._library is not None:
+            self.texts = Texts.from_library(self._library)
+        if self._storage and self.db is None:
+            await self.open_storage()
+        self.add_dynamic_items(UnitButton, FeedbackButton)
+        for name in extension_names():
+            await self.load_extension(name)
+        log.info("extensions loaded: %s", ", ".join(sorted(self.extensions)))
+        if self.health.path is not None:
+            self._health_task = asyncio.create_task(self.health.run(self), name="walkwell-health")
+
+    async def open_storage(self, url: str | None = None) -> None:
+        """Open (and migrate) the database and the reminder service over it.
+
+        ``url`` overrides the settings' ``DATABASE_URL`` (tests).
+        """
+        from schedules.journal.progress import plan_from_library
+        from schedules.plan.planner import JournalPlanner
+        from schedules.reminders.service import ReminderService
+        from schedules.store.db import Database
+
+        target = url if url is not None else (self.settings.database if self.settings else None)
+        self.db = await Database.open(target)
+        self.plan = plan_from_library(self.library) if self._library is not None else None
+        self.reminders = ReminderService(self.db, plan=self.plan)
+        # The weekly nudge follows the walk log (set before the extensions load: the reminders
+        # cog hands it to its engine).
+        self.planner = JournalPlanner(self.plan)
+        log.info("storage open: %s", self.db.dialect)
+
+    async def close(self) -> None:
+        if self._health_task is not None:
+            self._health_task.cancel()
+            self._health_task = None
+            self.health.remove()  # a stopped bot is not healthy, at once
+        await super().close()  # unloads the extensions first: the reminder engine stops there
+        if self.db is not None:
+            db, self.db = self.db, None
+            await db.close()
+
+    async def on_ready(self) -> None:
+        user = self.user
+        log.info(
+            "ready: logged in as %s (id %s), %d guilds",
+            user.name if user else "?",
+            user.id if user else "?",
+            len(self.guilds),
+        )
+        self.health.beat("gateway", GATEWAY_MAX_AGE)
+        if self.health.path is not None:
+            await asyncio.to_thread(self.health.write)  # healthy now, not at the next round
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: messages are handled by the cogs' listeners only."""

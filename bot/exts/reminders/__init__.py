@@ -1,0 +1,6 @@
+"""Daily walk reminders and weekly nudges: ``/reminders`` and the buttons under each reminder
+(``cog``), and the bot's side of the reminder engine's ``Sender`` interface (``sender``)."""
+
+from bot.exts.reminders.cog import setup
+
+__all__ = ["setup"]

@@ -1,0 +1,459 @@
+"""``/reminders start|stop|status``, the reminder messages and their buttons, and the engine.
+
+The cog is the Discord face of :mod:`schedules`: commands become calls on
+:class:`~schedules.reminders.service.ReminderService`; the :class:`~schedules.reminders.engine.ReminderEngine` it
+starts sweeps once a minute and sends through :class:`bot.exts.reminders.sender.DiscordSender`, which renders
+each item with :func:`reminder_reply`. The buttons keep their whole state in their custom ids
+(``ww:rem:<action>:<user id>[:<due>]``), so they work after a restart, and only the person a
+reminder is for can use them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import errors, metrics
+from bot.app import WalkWell
+from bot.exts.reminders.sender import DiscordSender
+from bot.ui import render, textsplit
+from bot.ui.texts import Texts
+from knowledge.models import Library
+from schedules.errors import InputError
+from schedules.reminders.delivery import Outgoing
+from schedules.reminders.service import ReminderService, SubscriptionStatus, pause_message
+
+log = logging.getLogger(__name__)
+
+SNOOZE_MINUTES = 30
+#: The sweep runs once a minute; the health check calls it stale after this.
+SWEEP_MAX_AGE = 180.0
+#: A single sweep may send for this long (10,000 reminders take about 4 minutes at 40 a second).
+SWEEP_BUSY_MAX_AGE = 30 * 60.0
+#: What the bot needs in a channel to post reminders there.
+CHANNEL_NEEDS = ("view_channel", "send_messages", "embed_links")
+#: Longest tip from the guide under a reminder.
+TIP_LIMIT = 400
+
+
+def _first_sentences(text: str, limit: int) -> str:
+    """The body's opening sentences, at most ``limit`` characters, never cut mid-word."""
+    paragraph = text.strip().split("\n\n", 1)[0].replace("\n", " ")
+    if len(paragraph) <= limit:
+        return paragraph
+    sentences = re.split(r"(?<=[.!?])\s+", paragraph)
+    out = ""
+    for sentence in sentences:
+        if len(out) + len(sentence) + 1 > limit:
+            break
+        out = f"{out} {sentence}".strip()
+    return out or textsplit.truncate(paragraph, limit)
+
+
+def focus_tip(library: Library, unit_id: str) -> str:
+    """The guide's words for today's focus: the checklist's line for that unit, else the unit's
+    opening sentences."""
+    for item in library.checklist:
+        if item.unit == unit_id:
+            return item.detail
+    unit = library.units.get(unit_id)
+    return _first_sentences(unit.body, TIP_LIMIT) if unit is not None else ""
+
+
+def _owner_button(action: str, user_id: int, label: str, style: discord.ButtonStyle, *extra: str):
+    custom_id = ":".join(("ww:rem", action, str(user_id), *extra))
+    return discord.ui.Button[Any](label=label, style=style, custom_id=custom_id)
+
+
+class _OwnedButton(render.OwnerOnly):
+    """Mixed into each reminder button: only the reminder's user may press it; a press needs
+    storage, and bad input or a fault gets its private answer."""
+
+    not_yours = "reminder_not_yours"
+    user_id: int
+    action: str
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot = cast(WalkWell, interaction.client)
+        try:
+            if bot.reminders is None:
+                await errors.send_private(interaction, bot.texts("storage_off"))
+                return
+            await self.press(bot, bot.reminders, interaction)
+        except InputError as exc:
+            await errors.send_private(interaction, exc.user_message)
+        except Exception as exc:
+            await errors.report(interaction, exc, f"reminder {self.action}")
+
+    async def press(
+        self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
+    ) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> Any:
+        """A button whose custom id holds only its user (Done overrides this)."""
+        return cls(int(match["user"]), cast(WalkWell, interaction.client).texts)  # type: ignore[call-arg]
+
+
+class DoneButton(
+    _OwnedButton,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"ww:rem:done:(?P<user>\d{1,20}):(?P<due>\d{1,12})",
+):
+    action = "done"
+
+    def __init__(self, user_id: int, due_unix: int, texts: Texts | None = None) -> None:
+        t = texts or Texts()
+        super().__init__(
+            _owner_button(
+                self.action,
+                user_id,
+                t("reminder_done_label"),
+                discord.ButtonStyle.success,
+                str(due_unix),
+            )
+        )
+        self.user_id, self.due_unix = user_id, due_unix
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> DoneButton:
+        return cls(int(match["user"]), int(match["due"]), cast(WalkWell, interaction.client).texts)
+
+    async def press(
+        self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
+    ) -> None:
+        await service.mark_done(self.user_id, datetime.fromtimestamp(self.due_unix, UTC))
+        if bot.db is None:
+            await errors.send_private(interaction, bot.texts("reminder_done"))
+            return
+        from bot.exts.journal.walk import WalkModal
+
+        # The walk log's form; a modal has to be the first response to the click.
+        await interaction.response.send_modal(WalkModal(bot.texts))
+
+
+class SnoozeButton(
+    _OwnedButton,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"ww:rem:snooze:(?P<user>\d{1,20})",
+):
+    action = "snooze"
+
+    def __init__(self, user_id: int, texts: Texts | None = None) -> None:
+        t = texts or Texts()
+        super().__init__(
+            _owner_button(
+                self.action,
+                user_id,
+                t("reminder_snooze_label", minutes=SNOOZE_MINUTES),
+                discord.ButtonStyle.secondary,
+            )
+        )
+        self.user_id = user_id
+
+    async def press(
+        self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
+    ) -> None:
+        due = await service.snooze(self.user_id, SNOOZE_MINUTES)
+        await errors.send_private(
+            interaction, bot.texts("reminder_snoozed", at=f"<t:{int(due.timestamp())}:t>")
+        )
+
+
+class StopButton(
+    _OwnedButton,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"ww:rem:stop:(?P<user>\d{1,20})",
+):
+    action = "stop"
+
+    def __init__(self, user_id: int, texts: Texts | None = None) -> None:
+        t = texts or Texts()
+        super().__init__(
+            _owner_button(
+                self.action, user_id, t("reminder_stop_label"), discord.ButtonStyle.danger
+            )
+        )
+        self.user_id = user_id
+
+    async def press(
+        self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
+    ) -> None:
+        was_on = await service.unsubscribe(self.user_id)
+        await errors.send_private(
+            interaction, bot.texts("reminders_stopped" if was_on else "reminders_were_off")
+        )
+
+
+BUTTONS = (DoneButton, SnoozeButton, StopButton)
+
+
+def reminder_reply(library: Library, texts: Texts, item: Outgoing) -> render.Reply:
+    """The message for one reminder, snooze or weekly nudge (never mixed with anything else)."""
+    content = f"<@{item.user_id}>" if item.where == "channel" else None
+    if item.kind == "nudge":
+        return _nudge_reply(library, texts, item, content)
+    unit = library.units.get(item.topic)
+    parts = []
+    if item.late:
+        parts.append(texts("reminder_late", time=f"{item.local_time:%H:%M}"))
+    if item.fallback:
+        parts.append(texts("reminder_fallback"))
+    if unit is not None:
+        parts.append(texts("reminder_focus", topic=render.unit_heading(unit)))
+        tip = focus_tip(library, unit.id)
+        if tip:
+            parts.append(f"> {tip}")
+    embed = discord.Embed(
+        title=texts("reminder_snooze_title" if item.kind == "snooze" else "reminder_title"),
+        description="\n\n".join(parts),
+        colour=render.ANSWER_COLOUR,
+    )
+    embed.set_footer(text=library.disclaimer)
+    view = discord.ui.View(timeout=None)
+    view.add_item(DoneButton(item.user_id, int(item.due_utc.timestamp()), texts))
+    view.add_item(SnoozeButton(item.user_id, texts))
+    view.add_item(StopButton(item.user_id, texts))
+    if unit is not None:
+        view.add_item(render.UnitButton(unit.id, render.unit_heading(unit)))
+    return render.Reply(content=content, embed=render.fit_embed(embed), view=view)
+
+
+def _nudge_reply(
+    library: Library, texts: Texts, item: Outgoing, content: str | None
+) -> render.Reply:
+    from schedules.journal.texts import default_texts
+
+    progress = default_texts()
+    targets = item.targets
+    parts: list[str] = []
+    details = item.details or {}
+    summary = details.get("text")
+    if isinstance(summary, str) and summary:
+        parts.append(summary)  # the walk log's verdict on last week (issue 5's planner)
+    elif targets is not None:
+        parts.append(
+            progress.get("nudge.targets", cadence=targets.cadence, minutes=targets.minutes)
+        )
+        if targets.incline:
+            parts.append(progress.get("nudge.reasons.cadence_goal", cadence=targets.cadence))
+        parts.append(progress.get("nudge.always"))
+    embed = discord.Embed(
+        title=texts("nudge_title", week=targets.week if targets else "?"),
+        description="\n\n".join(parts),
+        colour=render.INFO_COLOUR,
+    )
+    embed.set_footer(text=library.disclaimer)
+    return render.Reply(content=content, embed=render.fit_embed(embed))
+
+
+def status_reply(texts: Texts, status: SubscriptionStatus | None) -> render.Reply:
+    if status is None:
+        return render.Reply(content=texts("reminders_off"), ephemeral=True)
+    where = texts("where_dm") if status.where == "dm" else f"<#{status.channel_id}>"
+    lines = [
+        texts("status_time", time=status.time_text, timezone=status.timezone),
+        texts("status_where", where=where),
+        texts("status_nudges_on" if status.nudges else "status_nudges_off"),
+        texts(
+            "status_targets",
+            cadence=status.targets.cadence,
+            minutes=status.targets.minutes,
+            week=status.targets.week,
+        ),
+    ]
+    if status.paused_reason is not None:
+        lines.append(pause_message(status.paused_reason))
+    elif status.next_due_local is not None and status.next_due_unix is not None:
+        lines.append(
+            texts(
+                "status_next",
+                local=f"{status.next_due_local:%A %d %B, %H:%M} ({status.timezone})",
+                stamp=f"<t:{status.next_due_unix}:F>",
+                relative=f"<t:{status.next_due_unix}:R>",
+            )
+        )
+    if status.snooze_due_utc is not None:
+        lines.append(texts("status_snooze", at=f"<t:{int(status.snooze_due_utc.timestamp())}:t>"))
+    embed = discord.Embed(
+        title=texts("status_title"), description="\n".join(lines), colour=render.INFO_COLOUR
+    )
+    return render.Reply(embed=render.fit_embed(embed), ephemeral=True)
+
+
+def missing_channel_permissions(permissions: discord.Permissions) -> list[str]:
+    return [name for name in CHANNEL_NEEDS if not getattr(permissions, name)]
+
+
+class Reminders(
+    commands.GroupCog,
+    group_name="reminders",
+    group_description="Daily walk reminders and weekly progression nudges",
+):
+    def __init__(self, bot: WalkWell) -> None:
+        self.bot = bot
+        self.engine: Any = None
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*BUTTONS)
+        service = self.bot.reminders
+        if service is None:
+            log.info("reminders: no storage, the engine is not started")
+            return
+        from schedules.reminders.engine import ReminderEngine
+
+        sender = DiscordSender(
+            self.bot, lambda item: reminder_reply(self.bot.library, self.bot.texts, item)
+        )
+        self.engine = ReminderEngine(
+            service.db,
+            sender,
+            plan=self.bot.plan,
+            planner=self.bot.planner,
+            on_sweep=self._swept,
+        )
+        service.engine = self.engine
+        await self.engine.start()
+        self.bot.health.beat("sweep", SWEEP_MAX_AGE)
+        self.bot.health.probes.append(self._sweep_beat)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*BUTTONS)
+        if self._sweep_beat in self.bot.health.probes:
+            self.bot.health.probes.remove(self._sweep_beat)
+        if self.engine is not None:
+            await self.engine.stop()
+            self.engine = None
+
+    def _swept(self, report: Any, seconds: float) -> None:
+        metrics.sweep(seconds)
+        self.bot.health.beat("sweep", SWEEP_MAX_AGE)
+
+    def _sweep_beat(self) -> None:
+        """Health, before each write of the health file: a sweep still sending a big fan-out is
+        busy, not stuck, for up to :data:`SWEEP_BUSY_MAX_AGE`; a sweep that stopped running goes
+        stale :data:`SWEEP_MAX_AGE` after its last run."""
+        engine = self.engine
+        since = engine.sweeping_since if engine is not None else None
+        if since is not None and (engine.clock() - since).total_seconds() <= SWEEP_BUSY_MAX_AGE:
+            self.bot.health.beat("sweep", SWEEP_MAX_AGE)
+
+    async def _service(self, interaction: discord.Interaction[Any]) -> Any:
+        if self.bot.reminders is None:
+            await errors.send_private(interaction, self.bot.texts("storage_off"))
+        return self.bot.reminders
+
+    @app_commands.command(name="start", description="Get a daily walk reminder at your local time")
+    @app_commands.describe(
+        time="Your reminder time, e.g. 7:30, 07:30, 7:30am or 19:30",
+        timezone="Your timezone: start typing a city, e.g. Berlin or New York",
+        where="dm: a direct message (default); here: this channel, mentioning only you",
+        nudges="A weekly nudge that moves your targets forward (default: on)",
+    )
+    async def start(
+        self,
+        interaction: discord.Interaction[Any],
+        time: app_commands.Range[str, 1, 40],
+        timezone: app_commands.Range[str, 1, 100],
+        where: Literal["dm", "here"] = "dm",
+        nudges: bool = True,
+    ) -> None:
+        service = await self._service(interaction)
+        if service is None:
+            return
+        texts = self.bot.texts
+        channel_id = guild_id = None
+        if where == "here":
+            if interaction.guild_id is None or interaction.channel_id is None:
+                await errors.send_private(interaction, texts("here_needs_server"))
+                return
+            missing = missing_channel_permissions(interaction.app_permissions)
+            if missing:
+                names = ", ".join(n.replace("_", " ") for n in missing)
+                await errors.send_private(interaction, texts("here_no_permission", missing=names))
+                return
+            channel_id, guild_id = interaction.channel_id, interaction.guild_id
+        try:
+            status = await service.subscribe(
+                interaction.user.id,
+                str(time),
+                str(timezone),
+                where="channel" if where == "here" else "dm",
+                channel_id=channel_id,
+                guild_id=guild_id,
+                nudges=bool(nudges),
+            )
+        except InputError as exc:
+            await errors.send_private(interaction, exc.user_message)
+            return
+        reply = status_reply(texts, status)
+        reply.content = texts("reminders_started")
+        await render.respond(interaction, reply)
+
+    @start.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        from schedules.reminders.zones import search_timezones
+
+        found = search_timezones(current[:100], datetime.now(UTC), limit=25)
+        return [app_commands.Choice(name=label, value=name) for name, label in found]
+
+    @app_commands.command(name="stop", description="Stop your walk reminders and nudges")
+    async def stop(self, interaction: discord.Interaction[Any]) -> None:
+        service = await self._service(interaction)
+        if service is None:
+            return
+        was_on = await service.unsubscribe(interaction.user.id)
+        await errors.send_private(
+            interaction, self.bot.texts("reminders_stopped" if was_on else "reminders_were_off")
+        )
+
+    @app_commands.command(name="status", description="Your reminder settings and the next one")
+    async def status(self, interaction: discord.Interaction[Any]) -> None:
+        service = await self._service(interaction)
+        if service is None:
+            return
+        await service.pop_pause_notice(interaction.user.id)  # shown below, not again later
+        await render.respond(
+            interaction, status_reply(self.bot.texts, await service.status(interaction.user.id))
+        )
+
+    @commands.Cog.listener()
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction[Any], command: Any
+    ) -> None:
+        """Tell a user once, after any command, that their reminders were paused and why."""
+        service = self.bot.reminders
+        if service is None or command.qualified_name.startswith("reminders"):
+            return
+        try:
+            notice = await service.pop_pause_notice(interaction.user.id)
+            if notice:
+                await interaction.followup.send(notice, ephemeral=True)
+        except Exception:
+            log.exception("could not tell user %s about paused reminders", interaction.user.id)
+
+
+async def setup(bot: WalkWell) -> None:
+    await bot.add_cog(Reminders(bot))

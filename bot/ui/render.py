@@ -1,0 +1,363 @@
+"""Turn knowledge into Discord messages, and send them.
+
+Builders are pure (a :class:`Reply` from library data); :func:`respond` and :func:`reply_to` send
+a Reply to an interaction or as a reply to a message. Every embed is fitted to Discord's limits
+here, so no cog has to count characters. No builder ever mixes the seek-care message with tips
+or buttons.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+from bot import errors
+from bot.ui import sanitize, textsplit
+from bot.ui.texts import Texts
+from knowledge.models import Library, Unit
+
+if TYPE_CHECKING:
+    from bot.app import WalkWell
+
+log = logging.getLogger(__name__)
+
+ANSWER_COLOUR = discord.Colour(0x2E8B57)
+INFO_COLOUR = discord.Colour(0x4F7CAC)
+URGENT_COLOUR = discord.Colour(0xC0392B)
+
+#: Related-topic or suggestion buttons under one answer.
+MAX_TOPIC_BUTTONS = 3
+#: The row of the "Was this helpful?" buttons (topic buttons take the first).
+FEEDBACK_ROW = 1
+
+
+@dataclass
+class Reply:
+    """One message to send: what it holds and whether only the caller may see it."""
+
+    embed: discord.Embed | None = None
+    view: discord.ui.View | None = None
+    content: str | None = None
+    ephemeral: bool = False
+
+    def kwargs(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.content is not None:
+            out["content"] = self.content
+        if self.embed is not None:
+            out["embed"] = self.embed
+        if self.view is not None:
+            out["view"] = self.view
+        return out
+
+    def text_pieces(self) -> list[str]:
+        """The reply as plain messages of at most 2000 characters (for channels without embeds)."""
+        parts = [self.content] if self.content else []
+        if self.embed is not None:
+            if self.embed.title:
+                parts.append(f"**{self.embed.title}**")
+            if self.embed.description:
+                parts.append(self.embed.description)
+            if self.embed.footer.text:
+                parts.append(f"-# {self.embed.footer.text}")
+        return textsplit.split("\n\n".join(parts), textsplit.CONTENT_LIMIT)
+
+
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """``embed`` cut to Discord's limits (per part and 6000 in all), between words."""
+    if embed.title:
+        embed.title = textsplit.truncate(embed.title, textsplit.EMBED_TITLE_LIMIT)
+    if embed.description:
+        embed.description = textsplit.truncate(embed.description, textsplit.EMBED_DESCRIPTION_LIMIT)
+    if embed.footer.text:
+        embed.set_footer(
+            text=textsplit.truncate(embed.footer.text, textsplit.EMBED_FOOTER_LIMIT),
+            icon_url=embed.footer.icon_url,
+        )
+    excess = len(embed) - textsplit.EMBED_TOTAL_LIMIT
+    if excess > 0 and embed.description:
+        room = max(len(embed.description) - excess, 1)
+        embed.description = textsplit.truncate(embed.description, room)
+    return embed
+
+
+def unit_heading(unit: Unit) -> str:
+    """What a unit is called on screen: an FAQ's question as the guide asks it, else its title."""
+    return unit.question if unit.kind == "faq" and unit.question else unit.title
+
+
+class UnitButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ww:unit:(?P<unit>[a-z0-9_]{1,80})"
+):
+    """A button that opens one unit privately for whoever clicks it.
+
+    Its whole state is the custom id ``ww:unit:<id>``, so it keeps working after a restart.
+    """
+
+    def __init__(self, unit_id: str, label: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=textsplit.truncate(label, textsplit.BUTTON_LABEL_LIMIT),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"ww:unit:{unit_id}",
+            )
+        )
+        self.unit_id = unit_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> UnitButton:
+        return cls(match["unit"], getattr(item, "label", None) or match["unit"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            bot = cast("WalkWell", interaction.client)
+            unit = bot.library.units.get(self.unit_id)
+            if unit is None:
+                await errors.send_private(interaction, bot.texts("unit_gone"))
+                return
+            feedback = interaction.id if getattr(bot, "db", None) is not None else None
+            await respond(
+                interaction,
+                unit_reply(
+                    bot.library, unit, ephemeral=True, feedback_key=feedback, texts=bot.texts
+                ),
+            )
+        except Exception as exc:
+            await errors.report(interaction, exc, f"button {self.custom_id}")
+
+
+class OwnerOnly:
+    """Mixed into a component that only one person may use (their reminder, their confirmation):
+    anyone else gets the private ``not_yours`` text and the press does nothing."""
+
+    user_id: int
+    not_yours: str
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if interaction.user.id == self.user_id:
+            return True
+        texts = getattr(interaction.client, "texts", None)
+        await errors.send_private(
+            interaction, (texts if isinstance(texts, Texts) else Texts())(self.not_yours)
+        )
+        return False
+
+
+def remember_question(
+    bot: WalkWell, key: int, unit_id: str, question: str, user_id: int | None
+) -> asyncio.Task[None] | None:
+    """Start keeping the question behind an answer (for its votes), alongside sending it: the
+    person never waits for this write. Call it before sending the answer and await the task
+    after. Until the row is written, a vote on that answer waits for this task
+    (``bot.pending_answers``), so even an instant click finds its question. A failure is logged,
+    never shown. None without storage."""
+    db = bot.db
+    if db is None:
+        return None
+    from datetime import UTC, datetime
+
+    from schedules.feedback.answers import remember_answer
+
+    async def write() -> None:
+        try:
+            await remember_answer(
+                db, key, unit_id, question, now=datetime.now(UTC), user_id=user_id
+            )
+        except Exception:  # the answer matters more than its feedback context
+            log.exception("could not remember the question of answer %s", key)
+
+    task = asyncio.create_task(write(), name=f"walkwell-remember-{key}")
+    bot.pending_answers[key] = task
+    task.add_done_callback(lambda _: bot.pending_answers.pop(key, None))
+    return task
+
+
+class FeedbackButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"ww:fb:(?P<vote>[yn]):(?P<unit>[a-z0-9_]{1,32}):(?P<key>\d{1,20})",
+):
+    """ "Was this helpful?" Yes or No under an answer: ``ww:fb:<y|n>:<unit id>:<answer key>``.
+
+    The answer key is the id of the interaction or message the answer replied to; the question
+    asked is looked up by it (:mod:`schedules.feedback.answers`), so a vote works after a restart. One vote
+    per person per answer: voting again changes it.
+    """
+
+    def __init__(self, helpful: bool, unit_id: str, key: int, texts: Texts | None = None) -> None:
+        t = texts or Texts()
+        super().__init__(
+            discord.ui.Button(
+                label=textsplit.truncate(
+                    t("feedback_yes" if helpful else "feedback_no"), textsplit.BUTTON_LABEL_LIMIT
+                ),
+                style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.secondary,
+                custom_id=f"ww:fb:{'y' if helpful else 'n'}:{unit_id}:{key}",
+                row=FEEDBACK_ROW,
+            )
+        )
+        self.helpful, self.unit_id, self.key = helpful, unit_id, key
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> FeedbackButton:
+        texts = getattr(interaction.client, "texts", None)
+        return cls(
+            match["vote"] == "y",
+            match["unit"],
+            int(match["key"]),
+            texts if isinstance(texts, Texts) else None,
+        )
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        from datetime import UTC, datetime
+
+        from pydantic import ValidationError
+
+        from schedules.errors import InputError
+        from schedules.feedback.answers import answer_context
+        from schedules.feedback.report import Vote
+        from schedules.journal.store import record_vote
+
+        bot = cast("WalkWell", interaction.client)
+        try:
+            if bot.db is None:
+                await errors.send_private(interaction, bot.texts("storage_off"))
+                return
+            try:
+                pending = bot.pending_answers.get(self.key)
+                if pending is not None:  # the answer's question is being written right now
+                    await asyncio.shield(pending)
+                context = await answer_context(bot.db, self.key)
+                question = context.question if context and context.unit_id == self.unit_id else ""
+                vote = Vote(
+                    user_id=interaction.user.id,
+                    answer_id=self.key,
+                    unit_id=self.unit_id,
+                    question=question,
+                    helpful=self.helpful,
+                )
+            except (ValidationError, InputError):
+                await errors.send_private(interaction, bot.texts("unit_gone"))
+                return
+            new = await record_vote(bot.db, vote, now=datetime.now(UTC))
+            await errors.send_private(
+                interaction, bot.texts("feedback_thanks" if new else "feedback_changed")
+            )
+        except Exception as exc:
+            await errors.report(interaction, exc, f"button {self.custom_id}")
+
+
+def topic_view(
+    library: Library, unit_ids: Iterable[str], limit: int = MAX_TOPIC_BUTTONS
+) -> discord.ui.View | None:
+    """Buttons (at most ``limit``) that each open a unit with one click, even after a restart."""
+    view = discord.ui.View(timeout=None)
+    seen: set[str] = set()
+    for unit_id in unit_ids:
+        if unit_id in seen or unit_id not in library.units:
+            continue
+        seen.add(unit_id)
+        view.add_item(UnitButton(unit_id, unit_heading(library.units[unit_id])))
+        if len(seen) == limit:
+            break
+    return view if seen else None
+
+
+def unit_reply(
+    library: Library,
+    unit: Unit,
+    *,
+    ephemeral: bool = False,
+    feedback_key: int | None = None,
+    texts: Texts | None = None,
+) -> Reply:
+    """A unit of the guide: its heading, its text, the not-medical-advice note, related topics.
+
+    With ``feedback_key`` (the id of what the answer replies to) it asks "Was this helpful?" under
+    the note, with Yes / No buttons (:class:`FeedbackButton`).
+    """
+    t = texts or Texts()
+    embed = discord.Embed(title=unit_heading(unit), description=unit.body, colour=ANSWER_COLOUR)
+    footer = library.disclaimer
+    view = topic_view(library, unit.related)
+    if feedback_key is not None:
+        footer = f"{footer}\n{t('feedback_prompt')}"
+        view = view or discord.ui.View(timeout=None)
+        for helpful in (True, False):
+            view.add_item(FeedbackButton(helpful, unit.id, feedback_key, t))
+    embed.set_footer(text=footer)
+    return Reply(embed=fit_embed(embed), view=view, ephemeral=ephemeral)
+
+
+def seek_care_reply(library: Library, texts: Texts, *, ephemeral: bool = False) -> Reply:
+    """The seek-care message alone: no tips, no related topics, no buttons."""
+    embed = discord.Embed(
+        title=texts("seek_care_title"), description=library.seek_care, colour=URGENT_COLOUR
+    )
+    return Reply(embed=fit_embed(embed), ephemeral=ephemeral)
+
+
+def not_found_reply(
+    library: Library,
+    texts: Texts,
+    suggestions: Iterable[str],
+    *,
+    question: str | None = None,
+    ephemeral: bool = True,
+) -> Reply:
+    """An honest "the guide does not cover this", with buttons for close units if any."""
+    view = topic_view(library, suggestions)
+    parts = [texts("not_in_guide" if view is not None else "not_in_guide_offtopic")]
+    if question:
+        parts.insert(0, texts("you_asked", question=sanitize.echo(question)))
+    embed = discord.Embed(
+        title=texts("not_in_guide_title"), description="\n\n".join(parts), colour=INFO_COLOUR
+    )
+    return Reply(embed=fit_embed(embed), view=view, ephemeral=ephemeral)
+
+
+async def respond(interaction: discord.Interaction[Any], reply: Reply) -> None:
+    """Send ``reply`` as the answer to ``interaction`` (a follow-up if it was deferred)."""
+    if interaction.response.is_done():
+        await interaction.followup.send(ephemeral=reply.ephemeral, **reply.kwargs())
+    else:
+        await interaction.response.send_message(ephemeral=reply.ephemeral, **reply.kwargs())
+
+
+def _can_embed(message: discord.Message) -> bool:
+    guild = message.guild
+    if guild is None or guild.me is None:
+        return True
+    return message.channel.permissions_for(guild.me).embed_links  # type: ignore[union-attr]
+
+
+async def reply_to(message: discord.Message, reply: Reply) -> discord.Message:
+    """Send ``reply`` as a reply to ``message`` (mentions and DMs; nothing is private there).
+
+    Where the bot may not embed, the same text goes out as plain messages, cut between words.
+    """
+    if _can_embed(message):
+        return await message.reply(mention_author=False, **reply.kwargs())
+    pieces = [Reply(content=piece) for piece in reply.text_pieces()]
+    pieces[-1].view = reply.view
+    sent = await message.reply(mention_author=False, **pieces[0].kwargs())
+    for piece in pieces[1:]:
+        sent = await message.channel.send(**piece.kwargs())
+    return sent

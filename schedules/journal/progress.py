@@ -1,0 +1,367 @@
+"""What /progress shows, computed from a user's walks (pure: no database, no clock, no Discord).
+
+Walks are anything with ``local_date``, ``minutes``, ``cadence`` and ``pain`` (a
+:class:`~schedules.journal.walklog.WalkEntry`, a database row...): see :class:`WalkLike`. Days are the
+user's local days: each walk carries the local date it was logged for, and "today" is
+:func:`~schedules.journal.walklog.local_day` of ``now`` in the user's zone.
+
+- :func:`daily_series`: one :class:`DayPoint` per day of a window, zeros included: minutes summed,
+  cadence averaged (weighted by minutes, so a long walk counts more than a short one), pain max.
+- :func:`current_streak`: consecutive local days with a walk, ending today or yesterday (a streak
+  is not broken before the day is over).
+- :func:`totals`: minutes, walks, days walked, average cadence, max and average pain over a range.
+- :func:`planned_targets` / :func:`recorded_targets`: the weekly targets as spans of days, for the
+  chart, from the plan (:class:`schedules.plan.progression.ProgressionPlan`: cadence from 85 by 5 a
+  week up to 120; minutes from 10 by 5 a week up to 30) or from the targets really announced.
+- :func:`summarize` puts it all together; :func:`format_summary` writes the text under the chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
+
+from schedules.journal.texts import ProgressTexts, default_texts
+from schedules.journal.walklog import WalkInputError, local_day
+from schedules.plan.progression import ProgressionPlan
+from schedules.plan.weeks import plan_week, week_end, week_start
+
+if TYPE_CHECKING:
+    from knowledge.models import Library
+
+__all__ = [
+    "DEFAULT_PLAN",
+    "DEFAULT_WEEKS",
+    "MAX_WEEKS",
+    "DayPoint",
+    "ProgressSummary",
+    "TargetSpan",
+    "HasTargets",
+    "Totals",
+    "WalkLike",
+    "current_streak",
+    "daily_series",
+    "format_summary",
+    "plan_from_library",
+    "planned_targets",
+    "short_date",
+    "recorded_targets",
+    "summarize",
+    "totals",
+    "validate_weeks",
+    "week_bounds",
+    "window",
+]
+
+DEFAULT_WEEKS = 4
+MAX_WEEKS = 26
+
+
+class WalkLike(Protocol):
+    """What progress needs from a walk."""
+
+    @property
+    def local_date(self) -> date: ...
+    @property
+    def minutes(self) -> int: ...
+    @property
+    def cadence(self) -> int | None: ...
+    @property
+    def pain(self) -> int | None: ...
+
+
+class HasTargets(Protocol):
+    """A week's targets (e.g. :class:`~schedules.plan.progression.WeeklyTargets`)."""
+
+    @property
+    def cadence(self) -> int: ...
+    @property
+    def minutes(self) -> int: ...
+
+
+def plan_from_library(library: Library) -> ProgressionPlan:
+    """The plan with the content's numbers (``plan.yaml``; cadence starts mid-way in 80-90)."""
+    c, g = library.cadence, library.goal
+    return ProgressionPlan(
+        cadence_start=(c.start_low + c.start_high) // 2,
+        cadence_step=c.weekly_step,
+        cadence_goal=c.goal,
+        minutes_start=g.start_minutes,
+        minutes_step=g.weekly_step_minutes,
+        minutes_goal=g.daily_minutes,
+    )
+
+
+DEFAULT_PLAN = ProgressionPlan()
+
+
+@dataclass(frozen=True)
+class TargetSpan:
+    """Targets in force from ``start`` to ``end`` (both inclusive)."""
+
+    start: date
+    end: date
+    cadence: int
+    minutes: int
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    """One local day: minutes summed, walks counted, cadence averaged (weighted), pain max."""
+
+    day: date
+    minutes: int = 0
+    walks: int = 0
+    cadence: float | None = None
+    pain: int | None = None
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Totals over the days ``start`` to ``end`` (inclusive)."""
+
+    start: date
+    end: date
+    minutes: int = 0
+    walks: int = 0
+    days: int = 0  # days with at least one walk
+    cadence: float | None = None  # weighted by minutes
+    pain_max: int | None = None
+    pain_avg: float | None = None
+
+
+@dataclass(frozen=True)
+class ProgressSummary:
+    """Everything /progress shows. ``series`` covers ``first`` to ``today``, one point a day."""
+
+    today: date
+    weeks: int
+    first: date
+    series: list[DayPoint]
+    targets: list[TargetSpan]
+    streak: int
+    week: Totals
+    current_targets: TargetSpan | None
+    any_walks: bool  # ever, not only in the window
+
+
+def validate_weeks(weeks: Any) -> int:
+    """The ``weeks`` option of /progress: None is :data:`DEFAULT_WEEKS`; 1..:data:`MAX_WEEKS`."""
+    if weeks is None:
+        return DEFAULT_WEEKS
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
+        raise WalkInputError(f"Weeks must be a whole number from 1 to {MAX_WEEKS}.", "weeks")
+    return weeks
+
+
+def window(today: date, weeks: int) -> tuple[date, date]:
+    """The ``weeks * 7`` days ending with ``today``: ``(first, today)``."""
+    if weeks < 1:
+        raise ValueError("weeks must be at least 1")
+    return today - timedelta(days=7 * weeks - 1), today
+
+
+def _weighted_cadence(walks: Iterable[WalkLike]) -> float | None:
+    num = 0
+    den = 0
+    for w in walks:
+        if w.cadence is not None:
+            num += w.cadence * w.minutes
+            den += w.minutes
+    return num / den if den else None
+
+
+def daily_series(walks: Iterable[WalkLike], first: date, last: date) -> list[DayPoint]:
+    """One :class:`DayPoint` per day from ``first`` to ``last`` (inclusive); walks outside skip."""
+    if last < first:
+        raise ValueError("last must not be before first")
+    by_day: dict[date, list[WalkLike]] = {}
+    for w in walks:
+        if first <= w.local_date <= last:
+            by_day.setdefault(w.local_date, []).append(w)
+    points = []
+    day = first
+    while day <= last:
+        ws = by_day.get(day)
+        if ws:
+            pains = [w.pain for w in ws if w.pain is not None]
+            points.append(
+                DayPoint(
+                    day=day,
+                    minutes=sum(w.minutes for w in ws),
+                    walks=len(ws),
+                    cadence=_weighted_cadence(ws),
+                    pain=max(pains) if pains else None,
+                )
+            )
+        else:
+            points.append(DayPoint(day=day))
+        day += timedelta(days=1)
+    return points
+
+
+def current_streak(walks: Iterable[WalkLike], today: date) -> int:
+    """Consecutive local days with a walk, ending today, or yesterday if today has none yet."""
+    days = {w.local_date for w in walks}
+    day = today if today in days else today - timedelta(days=1)
+    streak = 0
+    while day in days:
+        streak += 1
+        day -= timedelta(days=1)
+    return streak
+
+
+def totals(walks: Iterable[WalkLike], start: date, end: date) -> Totals:
+    """Totals of the walks whose local date lies in ``start..end`` (inclusive)."""
+    ws = [w for w in walks if start <= w.local_date <= end]
+    if not ws:
+        return Totals(start=start, end=end)
+    pains = [w.pain for w in ws if w.pain is not None]
+    return Totals(
+        start=start,
+        end=end,
+        minutes=sum(w.minutes for w in ws),
+        walks=len(ws),
+        days=len({w.local_date for w in ws}),
+        cadence=_weighted_cadence(ws),
+        pain_max=max(pains) if pains else None,
+        pain_avg=sum(pains) / len(pains) if pains else None,
+    )
+
+
+def week_bounds(today: date, plan_start: date | None = None) -> tuple[date, date]:
+    """The week ``today`` is in: the plan week when ``plan_start`` is given and not in the future
+    (weeks run from the plan's start day), else the calendar week from Monday. ``(start, end)``.
+    """
+    if plan_start is not None and plan_start <= today:
+        start = week_start(plan_start, today)
+    else:
+        start = today - timedelta(days=today.weekday())
+    return start, start + timedelta(days=6)
+
+
+def planned_targets(
+    plan_start: date, first: date, last: date, plan: ProgressionPlan = DEFAULT_PLAN
+) -> list[TargetSpan]:
+    """The plan's targets week by week, for the days ``first..last`` on or after ``plan_start``.
+
+    Week 1 starts on ``plan_start``; every week steps up (``ProgressionPlan.targets_for_week``).
+    Use it when no target history was recorded (e.g. before any nudge was sent).
+    """
+    spans: list[TargetSpan] = []
+    day = max(first, plan_start)
+    while day <= last:
+        week = plan_week(plan_start, day)
+        end = week_end(plan_start, week)
+        t = plan.targets_for_week(week)
+        spans.append(TargetSpan(day, min(end, last), t.cadence, t.minutes))
+        day = end + timedelta(days=1)
+    return spans
+
+
+def recorded_targets(
+    changes: Iterable[tuple[date, HasTargets]], first: date, last: date
+) -> list[TargetSpan]:
+    """Targets as they really were: each ``(from_day, targets)`` change holds until the next one.
+
+    Days before the first change have no target. Spans are clipped to ``first..last``.
+    """
+    ordered = sorted(changes, key=lambda c: c[0])
+    spans: list[TargetSpan] = []
+    for i, (start, t) in enumerate(ordered):
+        end = ordered[i + 1][0] - timedelta(days=1) if i + 1 < len(ordered) else last
+        lo, hi = max(start, first), min(end, last)
+        if lo <= hi:
+            spans.append(TargetSpan(lo, hi, t.cadence, t.minutes))
+    return spans
+
+
+def _targets_on(spans: Sequence[TargetSpan], day: date) -> TargetSpan | None:
+    for s in spans:
+        if s.start <= day <= s.end:
+            return s
+    return None
+
+
+def summarize(
+    walks: Iterable[WalkLike],
+    *,
+    zone: str | ZoneInfo,
+    now: datetime,
+    weeks: int = DEFAULT_WEEKS,
+    plan_start: date | None = None,
+    target_changes: Iterable[tuple[date, HasTargets]] | None = None,
+    plan: ProgressionPlan = DEFAULT_PLAN,
+) -> ProgressSummary:
+    """Everything /progress shows for one user.
+
+    ``walks`` may hold more than the window (the streak may reach further back); ``now`` is
+    timezone-aware and ``zone`` the user's IANA zone. Targets come from ``target_changes`` when
+    given (the real history, holds included), else from the plan when ``plan_start`` is known,
+    else there are none (the chart then shows no target lines).
+    """
+    all_walks = list(walks)
+    today = local_day(now, zone)
+    first, last = window(today, weeks)
+    if target_changes is not None:
+        targets = recorded_targets(target_changes, first, last)
+    elif plan_start is not None:
+        targets = planned_targets(plan_start, first, last, plan)
+    else:
+        targets = []
+    week_start, week_end = week_bounds(today, plan_start)
+    return ProgressSummary(
+        today=today,
+        weeks=weeks,
+        first=first,
+        series=daily_series(all_walks, first, last),
+        targets=targets,
+        streak=current_streak(all_walks, today),
+        week=totals(all_walks, week_start, min(week_end, today)),
+        current_targets=_targets_on(targets, today),
+        any_walks=bool(all_walks),
+    )
+
+
+def short_date(day: date) -> str:
+    """``"3 Mar"``: short, unambiguous in any locale, and not dependent on the C locale."""
+    return f"{day.day} {_MONTHS[day.month - 1]}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_summary(summary: ProgressSummary, texts: ProgressTexts | None = None) -> str:
+    """The text sent with the chart: streak, this week's totals, targets (one item a line)."""
+    t = texts or default_texts()
+    lines: list[str] = []
+    if not summary.any_walks:
+        lines.append(t.get("progress.no_walks"))
+    if summary.streak == 0:
+        lines.append(t.get("progress.streak_none"))
+    elif summary.streak == 1:
+        lines.append(t.get("progress.streak_one"))
+    else:
+        lines.append(t.get("progress.streak_many", days=summary.streak))
+    w = summary.week
+    start, end = short_date(w.start), short_date(w.end)
+    if w.walks:
+        lines.append(
+            t.get(
+                "progress.week", start=start, end=end, minutes=w.minutes, walks=w.walks, days=w.days
+            )
+        )
+        if w.cadence is not None:
+            lines.append(t.get("progress.week_cadence", cadence=round(w.cadence)))
+        if w.pain_max is not None:
+            lines.append(t.get("progress.week_pain", pain=w.pain_max))
+    else:
+        lines.append(t.get("progress.week_empty", start=start, end=end))
+    if summary.current_targets is not None:
+        ct = summary.current_targets
+        lines.append(t.get("progress.targets", cadence=ct.cadence, minutes=ct.minutes))
+    lines.append(t.get("progress.guide"))
+    return "\n".join(lines)
