@@ -1,6 +1,6 @@
 """The guide as validated data: the pydantic models every other part reads.
 
-The content itself lives in files under ``knowledge/content/`` (see ``knowledge.loader``).
+The content itself lives in files under ``knowledge/content/`` (see ``knowledge.content``).
 """
 
 from __future__ import annotations

@@ -19,13 +19,8 @@ import pytest
 import yaml
 
 from bot import cli
-from knowledge.loader import (
-    CONTENT_DIR,
-    ContentError,
-    default_library,
-    load_library,
-    normalise,
-)
+from knowledge.content import CONTENT_DIR, default_library, load_library
+from knowledge.contentfile import ContentError, normalise
 from knowledge.models import UNIT_IDS, Library
 
 DEBRIS = (
@@ -209,7 +204,7 @@ def test_walkwell_check_builtin_content(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_check_does_not_import_discord() -> None:
-    code = "import sys, knowledge.check, knowledge.loader; sys.exit('discord' in sys.modules)"
+    code = "import sys, knowledge.content, knowledge.texts; sys.exit('discord' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
