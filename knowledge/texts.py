@@ -52,6 +52,9 @@ class Texts:
 
     get = __call__
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._table
+
     def keys(self) -> list[str]:
         return list(self._table)
 

@@ -411,6 +411,68 @@ BREAKS = [
           "messages.yaml", "not_in_guide"),
     Break("message not text", _yaml_file("messages.yaml", _set("not_in_guide", ["a"])),
           "messages.yaml", "not_in_guide"),
+    Break("message unknown key", _yaml_file("messages.yaml", _set("not_a_message", "hi")),
+          "messages.yaml", "unknown key 'not_a_message'"),
+    Break("message unknown placeholder", _yaml_file("messages.yaml",
+          _set("you_asked", "You asked: {questoin}")),
+          "messages.yaml", "you_asked: unknown placeholder {questoin}"),
+]  # fmt: skip
+
+
+def _matching_unit(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    return lambda d: change(d["units"]["intro"])
+
+
+def _rule(index: int, change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    return lambda d: change(d["rules"][index])
+
+
+def _model_group(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    return lambda d: change(d["model_check"][0])
+
+
+#: Files only ``walkwell check`` reads (the engine and the plan read them at start-up).
+CHECK_BREAKS = [
+    # matching.yaml
+    Break("no matching", _delete("matching.yaml"), "matching.yaml", "missing"),
+    Break("matching not yaml", _raw("matching.yaml", "units: [oops\n"), "matching.yaml",
+          "not valid YAML"),
+    Break("matching not a mapping", _raw("matching.yaml", "- a\n- b\n"), "matching.yaml",
+          "must hold"),
+    Break("matching unknown key", _yaml_file("matching.yaml", _set("synonyms", {})),
+          "matching.yaml", "unknown key 'synonyms'"),
+    Break("matching unknown unit", _yaml_file("matching.yaml",
+          lambda d: d["units"].__setitem__("walking", {"examples": ["Why walk?"]})),
+          "matching.yaml", "unknown unit id 'walking'"),
+    Break("matching unit unknown key", _yaml_file("matching.yaml",
+          _matching_unit(_set("example", ["Where do I start?"]))),
+          "matching.yaml", "unknown key 'units.intro.example' (allowed: examples, phrases)"),
+    Break("matching weight not a number", _yaml_file("matching.yaml",
+          _matching_unit(lambda u: u["phrases"].__setitem__("gravity", "lots"))),
+          "matching.yaml", "units.intro.phrases.gravity"),
+    # redflags.yaml
+    Break("no redflags", _delete("redflags.yaml"), "redflags.yaml", "missing"),
+    Break("redflags not yaml", _raw("redflags.yaml", "rules: [oops\n"), "redflags.yaml",
+          "not valid YAML"),
+    Break("redflags no rules", _yaml_file("redflags.yaml", lambda d: d.pop("rules")),
+          "redflags.yaml", "missing key 'rules'"),
+    Break("rule unknown concept", _yaml_file("redflags.yaml",
+          _rule(0, lambda r: r["all"].append("no_such_concept"))),
+          "redflags.yaml", "rules.0.all: unknown concept 'no_such_concept'"),
+    Break("rule unknown care", _yaml_file("redflags.yaml", _rule(0, _set("care", "soon"))),
+          "redflags.yaml", "rules.0.care"),
+    Break("model check unknown concept", _yaml_file("redflags.yaml",
+          _model_group(_set("cue", ["nothing"]))),
+          "redflags.yaml", "model_check.0: unknown concept 'nothing'"),
+    Break("model check threshold", _yaml_file("redflags.yaml", _model_group(_set("threshold", 2))),
+          "redflags.yaml", "model_check.0.threshold"),
+    # progress.yaml
+    Break("no progress texts", _delete("progress.yaml"), "progress.yaml", "missing"),
+    Break("progress missing key", _yaml_file("progress.yaml", lambda d: d["nudge"].pop("hold")),
+          "progress.yaml", "missing key 'nudge.hold'"),
+    Break("progress unknown placeholder", _yaml_file("progress.yaml",
+          lambda d: d["progress"].__setitem__("streak_many", "Streak: {dayz} days.")),
+          "progress.yaml", "progress.streak_many: unknown placeholder {dayz}"),
 ]  # fmt: skip
 
 
@@ -443,6 +505,20 @@ def test_each_broken_edit_names_the_file(
     out, err = capsys.readouterr()
     assert out == ""
     assert err == f"error: {expected}: {caught.value.reason}\n"
+
+
+@pytest.mark.parametrize("case", CHECK_BREAKS, ids=[b.name for b in CHECK_BREAKS])
+def test_walkwell_check_covers_every_content_file(
+    case: Break, content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case.mutate(content)
+    expected = content / case.file
+
+    assert cli.main(["check", str(content)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"error: {expected}: ") and err.count("\n") == 1
+    assert case.reason in err
 
 
 def test_check_on_a_folder_that_does_not_exist(
