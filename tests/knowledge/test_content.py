@@ -487,6 +487,15 @@ def test_the_copy_is_valid_before_breaking(content: Path) -> None:
     assert tuple(load_library(content).units) == UNIT_IDS
 
 
+def _check_error(content: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """``walkwell check DIR`` on a broken folder: it exits 1 and prints nothing on stdout; its
+    stderr."""
+    assert cli.main(["check", str(content)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    return err
+
+
 @pytest.mark.parametrize("case", BREAKS, ids=[b.name for b in BREAKS])
 def test_each_broken_edit_names_the_file(
     case: Break, content: Path, capsys: pytest.CaptureFixture[str]
@@ -500,11 +509,7 @@ def test_each_broken_edit_names_the_file(
     assert case.reason in caught.value.reason
     assert str(caught.value).startswith(f"{expected}: ")
     assert "\n" not in str(caught.value)
-
-    assert cli.main(["check", str(content)]) == 1
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err == f"error: {expected}: {caught.value.reason}\n"
+    assert _check_error(content, capsys) == f"error: {expected}: {caught.value.reason}\n"
 
 
 @pytest.mark.parametrize("case", CHECK_BREAKS, ids=[b.name for b in CHECK_BREAKS])
@@ -512,12 +517,8 @@ def test_walkwell_check_covers_every_content_file(
     case: Break, content: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     case.mutate(content)
-    expected = content / case.file
-
-    assert cli.main(["check", str(content)]) == 1
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err.startswith(f"error: {expected}: ") and err.count("\n") == 1
+    err = _check_error(content, capsys)
+    assert err.startswith(f"error: {content / case.file}: ") and err.count("\n") == 1
     assert case.reason in err
 
 
