@@ -71,9 +71,9 @@ def test_faq_titles_are_the_guides_questions(library: Library) -> None:
 
 
 def test_human_titles(library: Library) -> None:
-    assert library.unit("footwear").title == "Footwear"
-    assert library.unit("cadence").title == "Cadence: steps per minute"
-    assert library.unit("faq_aggravate").title == "Can walking aggravate my back pain?"
+    assert library.units["footwear"].title == "Footwear"
+    assert library.units["cadence"].title == "Cadence: steps per minute"
+    assert library.units["faq_aggravate"].title == "Can walking aggravate my back pain?"
 
 
 @pytest.mark.parametrize("debris", DEBRIS)
@@ -102,7 +102,7 @@ def test_bodies_keep_the_guides_key_facts(library: Library) -> None:
     }
     for uid, phrases in facts.items():
         for phrase in phrases:
-            assert phrase in library.unit(uid).body, (uid, phrase)
+            assert phrase in library.units[uid].body, (uid, phrase)
 
 
 def test_bodies_are_clean_markdown(library: Library) -> None:
@@ -139,7 +139,7 @@ def test_checklist_has_the_eight_items_traceable_to_the_guide(library: Library) 
     for item in library.checklist:
         assert item.unit in library.units
         assert len(item.label) <= 80 and len(item.detail) <= 300
-        body = _squash(library.unit(item.unit).body)
+        body = _squash(library.units[item.unit].body)
         # Each sentence of the detail is the guide's (edited) words from the unit it names.
         for sentence in re.split(r"(?<=[.!?])\s+", item.detail):
             assert _squash(sentence.rstrip(".")) in body, (item.key, sentence)
@@ -150,12 +150,12 @@ def test_cadence_plan_and_goal_come_from_the_guide(library: Library) -> None:
     assert (cadence.start_low, cadence.start_high, cadence.goal) == (80, 90, 120)
     assert cadence.weekly_step > 0
     assert "80-90" in cadence.text and "120" in cadence.text
-    assert _squash(cadence.text) in _squash(library.unit(cadence.unit).body)
+    assert _squash(cadence.text) in _squash(library.units[cadence.unit].body)
     goal = library.goal
     assert goal.daily_minutes == 30
     assert 0 < goal.start_minutes < goal.daily_minutes and goal.weekly_step_minutes > 0
     assert "30 minutes" in goal.text
-    assert _squash(goal.text) in _squash(library.unit(goal.unit).body)
+    assert _squash(goal.text) in _squash(library.units[goal.unit].body)
 
 
 def test_seek_care_message_is_short_urgent_and_has_no_walking_tips(library: Library) -> None:
@@ -171,10 +171,10 @@ def test_seek_care_message_is_short_urgent_and_has_no_walking_tips(library: Libr
 
 
 def test_messages_the_bot_needs(library: Library) -> None:
-    assert library.disclaimer == library.message("disclaimer")
+    assert library.disclaimer == library.messages["disclaimer"]
     assert "not medical advice" in library.disclaimer
-    assert library.message("not_in_guide").startswith("The guide doesn't cover that")
-    assert library.message("not_in_guide_offtopic").startswith("The guide doesn't cover that")
+    assert library.messages["not_in_guide"].startswith("The guide doesn't cover that")
+    assert library.messages["not_in_guide_offtopic"].startswith("The guide doesn't cover that")
 
 
 def test_editorial_replacements_are_in_the_units_they_name(library: Library) -> None:
@@ -185,7 +185,7 @@ def test_editorial_replacements_are_in_the_units_they_name(library: Library) -> 
         quotes = re.findall(r'"([^"]+)"', " ".join(text.split()))
         assert quotes, uid
         for quote in quotes:
-            assert _squash(quote) in _squash(library.unit(uid).body), (uid, quote)
+            assert _squash(quote) in _squash(library.units[uid].body), (uid, quote)
 
 
 def test_default_library_is_loaded_once_and_independent_of_cwd(
