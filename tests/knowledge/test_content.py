@@ -1,7 +1,8 @@
 """The guide's content: what ships is clean and complete, and every broken edit is caught.
 
 Each validation rule has a case below that copies the built-in content to a temporary folder,
-breaks one thing, and checks that both ``load_library`` and ``walkwell check DIR`` name the file.
+breaks one thing, and checks that both ``load_library`` and ``walkwell check DIR`` name the file
+(``walkwell check`` alone for the files a ``Library`` does not hold: matching, red flags, progress).
 """
 
 from __future__ import annotations
@@ -533,7 +534,7 @@ def test_check_on_a_folder_that_does_not_exist(
     assert str(missing) in capsys.readouterr().err
 
 
-def test_other_files_in_the_folder_are_ignored(content: Path) -> None:
+def test_load_library_reads_only_its_files_and_skips_hidden_ones(content: Path) -> None:
     (content / "matching.yaml").write_text("anything: [the engine's file]\n", encoding="utf-8")
     (content / "units" / ".draft.md.swp").write_text("editor swap file", encoding="utf-8")
     assert len(load_library(content).units) == 16
