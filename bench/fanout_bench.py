@@ -91,7 +91,7 @@ class BotSender:
         from bot.app import WalkWell
         from bot.exts.reminders.cog import reminder_reply
         from bot.exts.reminders.sender import DiscordSender
-        from knowledge.loader import default_library
+        from knowledge.content import default_library
 
         discord.http.Route.BASE = self.api_base
         library = default_library()

@@ -14,8 +14,8 @@ from bot import exts
 from bot.errors import on_app_command_error
 from bot.health import GATEWAY_MAX_AGE, Health
 from bot.ui.render import FeedbackButton, UnitButton
-from bot.ui.texts import Texts
 from knowledge.models import Library
+from knowledge.texts import Texts
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -64,8 +64,8 @@ def load_knowledge(library: Library | None = None) -> tuple[Library, Engine]:
 
     Imported here, not at the top: ``walkwell sync`` and ``invite`` never pay for the engine.
     """
+    from knowledge.content import default_library
     from knowledge.engine import Engine
-    from knowledge.loader import default_library
 
     if library is None:
         library = default_library()

@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "dir", nargs="?", default=None, help="content folder (default: the built-in one)"
     )
-    p.set_defaults(handler=_lazy("knowledge.check:main"))
+    p.set_defaults(handler=_lazy("knowledge.content:check_main"))
 
     p = sub.add_parser("sync", help="register the slash commands with Discord over REST")
     p.add_argument("--guild", type=int, default=None, help="register to one guild (instant)")

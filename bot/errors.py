@@ -13,7 +13,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.ui.texts import Texts
+from knowledge.texts import Texts
 
 log = logging.getLogger(__name__)
 

@@ -21,16 +21,7 @@ from typing import TextIO
 from knowledge.engine import Engine, Result
 from knowledge.models import Library
 from knowledge.text import MAX_CHARS
-
-_FALLBACK_NOT_IN_GUIDE = "The guide doesn't cover that. These parts of it may help:"
-_FALLBACK_OFFTOPIC = (
-    "The guide doesn't cover that: it is about walking techniques for back pain relief."
-)
-
-
-def _message(library: Library, key: str, fallback: str) -> str:
-    messages = getattr(library, "messages", None) or {}
-    return str(messages.get(key) or fallback)
+from knowledge.texts import Texts
 
 
 def render_text(library: Library, result: Result) -> str:
@@ -40,11 +31,12 @@ def render_text(library: Library, result: Result) -> str:
     if result.kind == "answer" and result.id is not None:
         unit = library.units[result.id]
         return f"{unit.title}\n\n{unit.body}\n\n{library.disclaimer}"
+    texts = Texts.from_library(library)
     if result.suggestions:
-        lines = [_message(library, "not_in_guide", _FALLBACK_NOT_IN_GUIDE)]
+        lines = [texts("not_in_guide")]
         lines += [f"- {library.units[s].title}" for s in result.suggestions if s in library.units]
         return "\n".join(lines)
-    return _message(library, "not_in_guide_offtopic", _FALLBACK_OFFTOPIC)
+    return texts("not_in_guide_offtopic")
 
 
 def _clean(line: str) -> str:

@@ -35,10 +35,10 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge import embedding as emb
+from knowledge.content import default_library, load_matching, load_redflags
 from knowledge.models import Library, Unit
 from knowledge.redflags import Flag, Phrase, RedFlagChecker
-from knowledge.redflags import load_data as load_redflag_data
-from knowledge.text import Analysed, Analyzer, load_matching_data, normalise
+from knowledge.text import Analysed, Analyzer, normalise
 
 log = logging.getLogger(__name__)
 
@@ -327,11 +327,9 @@ class Engine:
         otherwise it is rebuilt (and written back when the folder is writable).
         """
         if library is None:
-            from knowledge.loader import default_library
-
             library = default_library()
-        matching = MatchingData(library, load_matching_data())
-        checker = RedFlagChecker(load_redflag_data())
+        matching = MatchingData(library, load_matching())
+        checker = RedFlagChecker(load_redflags())
         common = emb.known_words()
         analyzer = Analyzer(matching.rewrites, matching.words() | checker.words(), common)
         embedder = emb.try_load() if use_embeddings else None
@@ -543,12 +541,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.rebuild_index:
-        from knowledge.loader import default_library
-
         library = default_library()
         embedder = emb.Embedder.load()
-        matching = MatchingData(library, load_matching_data())
-        checker = RedFlagChecker(load_redflag_data())
+        matching = MatchingData(library, load_matching())
+        checker = RedFlagChecker(load_redflags())
         index, key = build_index(embedder, matching, checker, list(library.units))
         save_index(INDEX_PATH, index, key)
         print(f"wrote {INDEX_PATH} ({len(index.vectors)} + {len(index.redflag_vectors)} vectors)")

@@ -1,6 +1,6 @@
 """The guide as validated data: the pydantic models every other part reads.
 
-The content itself lives in files under ``knowledge/content/`` (see ``knowledge.loader``).
+The content itself lives in files under ``knowledge/content/`` (see ``knowledge.content``).
 """
 
 from __future__ import annotations
@@ -98,17 +98,10 @@ class Library(BaseModel):
     checklist: tuple[ChecklistItem, ...]
     cadence: CadencePlan
     goal: WalkGoal
-    #: The one text of our own: what the bot says when a message describes red-flag symptoms.
+    #: What the bot says instead of walking tips when a message describes red-flag symptoms.
     seek_care: str
     #: The short "not medical advice" note under every answer.
     disclaimer: str
-    #: Other short texts the bot shows (``messages.yaml``), by key: ``disclaimer``,
-    #: ``not_in_guide`` (on-topic but not covered; suggestions follow), ``not_in_guide_offtopic``.
+    #: The folder's ``messages.yaml`` by key (always ``disclaimer``, ``not_in_guide`` and
+    #: ``not_in_guide_offtopic``); :class:`knowledge.texts.Texts` serves them over the built-in ones.
     messages: dict[str, str] = Field(default_factory=dict)
-
-    def unit(self, unit_id: str) -> Unit:
-        return self.units[unit_id]
-
-    def message(self, key: str) -> str:
-        """A text from ``messages.yaml``; KeyError when the content has no such message."""
-        return self.messages[key]

@@ -17,21 +17,16 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
+from knowledge.content import load_redflags
 from knowledge.text import Analysed, Analyzer, normalise, stem
 
-#: libyaml's C parser when present (10x faster start-up), else the pure-Python one.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-REDFLAGS_PATH = Path(__file__).parent / "content" / "redflags.yaml"
 GAP = "*"
 #: How many words "*" may stand for.
 MAX_GAP = 3
@@ -187,10 +182,6 @@ class RedFlagChecker:
             index[s].append(i)
         return {name: c.spans(stems, index) for name, c in self.concepts.items()}
 
-    def check_stems(self, stems: Sequence[str]) -> Flag | None:
-        """The rules alone (no model)."""
-        return self._rules(stems, self.concept_spans(stems))
-
     def _rules(self, stems: Sequence[str], found: dict[str, list[Span]]) -> Flag | None:
         for rule in self.rules:
             spans = [found[c] for c in rule.concepts]
@@ -232,17 +223,9 @@ def _within(spans: list[list[Span]], window: int | None) -> tuple[Span, ...] | N
     return None
 
 
-def load_data(path: Path | None = None) -> dict[str, Any]:
-    with (path or REDFLAGS_PATH).open(encoding="utf-8") as f:
-        data = yaml.load(f, Loader=_YAML_LOADER) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path or REDFLAGS_PATH}: expected a mapping")
-    return data
-
-
 @lru_cache(maxsize=1)
 def default_checker() -> RedFlagChecker:
-    return RedFlagChecker(load_data())
+    return RedFlagChecker(load_redflags())
 
 
 @lru_cache(maxsize=1)
@@ -256,7 +239,3 @@ def _default_analyzer() -> Analyzer:
 def check(text: str) -> Flag | None:
     """Rule-based red-flag check of one message (no model): a Flag, or None."""
     return default_checker().check(_default_analyzer().analyse(text))
-
-
-def check_many(texts: Iterable[str]) -> list[Flag | None]:
-    return [check(t) for t in texts]

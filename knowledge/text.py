@@ -2,7 +2,6 @@
 
 - :func:`normalise`: Unicode folding, lower case, straight apostrophes, contractions expanded,
   chat shorthand rewritten (the rewrite table is content: ``matching.yaml``'s ``rewrites``).
-- :func:`words`: the word tokens of a normalised text.
 - :func:`stem`: a light suffix stripper, applied the same way to queries and to phrases.
 - :class:`Speller`: word-level typo correction with rapidfuzz (Damerau/OSA distance) against the
   domain vocabulary; words the tokenizer knows as ordinary English are left alone.
@@ -14,17 +13,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
-import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-#: libyaml's C parser when present (10x faster start-up), else the pure-Python one.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-MATCHING_PATH = Path(__file__).parent / "content" / "matching.yaml"
+from knowledge.content import load_matching
 
 #: Longest input the engine looks at (characters); the rest is ignored.
 MAX_CHARS = 2000
@@ -79,11 +72,6 @@ def normalise(text: str, rewrites: Mapping[str, str] | None = None) -> str:
     return " ".join(out)
 
 
-def words(text: str) -> list[str]:
-    """Word tokens of an already normalised text."""
-    return text.split()
-
-
 _VOWELS = set("aeiouy")
 
 
@@ -116,10 +104,6 @@ def _strip_suffix(w: str) -> str:
     if w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 3:
         return w[:-1]
     return w
-
-
-def stems(tokens: Iterable[str]) -> list[str]:
-    return [stem(t) for t in tokens]
 
 
 class Speller:
@@ -213,26 +197,8 @@ class Analyzer:
         return Analysed(norm, toks, corrected)
 
 
-def vocabulary(texts: Iterable[str], rewrites: Mapping[str, str] | None = None) -> set[str]:
-    """Every word of some texts, normalised the way queries are."""
-    out: set[str] = set()
-    for t in texts:
-        out.update(normalise(t, rewrites).split())
-    return out
-
-
-def load_matching_data(path: Path | None = None) -> dict[str, Any]:
-    """The raw matching data (``knowledge/content/matching.yaml``)."""
-    p = path or MATCHING_PATH
-    with p.open(encoding="utf-8") as f:
-        data = yaml.load(f, Loader=_YAML_LOADER) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{p}: expected a mapping")
-    return data
-
-
 @lru_cache(maxsize=1)
 def load_rewrites() -> dict[str, str]:
     """The shorthand rewrite table (``rewrites`` in matching.yaml): "u" -> "you", "cant" -> ..."""
-    raw = load_matching_data().get("rewrites") or {}
+    raw = load_matching().get("rewrites") or {}
     return {str(k).lower(): str(v or "").lower() for k, v in raw.items()}

@@ -19,8 +19,8 @@ from typing import Any
 import discord
 
 from bot.app import WalkWell
-from bot.ui.texts import Texts
 from knowledge.models import Library, Unit
+from knowledge.texts import Texts
 
 _ids = itertools.count(1_000_000_000_000_000)
 

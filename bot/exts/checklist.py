@@ -23,8 +23,8 @@ from discord.ext import commands
 from bot import errors
 from bot.app import WalkWell
 from bot.ui import render
-from bot.ui.texts import Texts
 from knowledge.models import ChecklistItem
+from knowledge.texts import Texts
 
 log = logging.getLogger(__name__)
 

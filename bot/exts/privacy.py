@@ -29,7 +29,7 @@ from discord.ext import commands, tasks
 from bot import errors
 from bot.app import WalkWell
 from bot.ui import render
-from bot.ui.texts import Texts
+from knowledge.texts import Texts
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ import discord
 
 from bot import errors
 from bot.ui import sanitize, textsplit
-from bot.ui.texts import Texts
 from knowledge.models import Library, Unit
+from knowledge.texts import Texts
 
 if TYPE_CHECKING:
     from bot.app import WalkWell

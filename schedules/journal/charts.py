@@ -31,8 +31,8 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from knowledge.texts import Texts, default_texts
 from schedules.journal.progress import DayPoint, TargetSpan, short_date
-from schedules.journal.texts import ProgressTexts, default_texts
 
 __all__ = ["CHART_DPI", "CHART_SIZE", "render_progress_chart"]
 
@@ -125,7 +125,7 @@ def render_progress_chart(
     weeks: int,
     *,
     title: str | None = None,
-    texts: ProgressTexts | None = None,
+    texts: Texts | None = None,
 ) -> bytes:
     """The chart as PNG bytes (700 x 1000 px).
 

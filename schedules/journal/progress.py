@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from schedules.journal.texts import ProgressTexts, default_texts
+from knowledge.texts import Texts, default_texts
 from schedules.journal.walklog import WalkInputError, local_day
 from schedules.plan.progression import ProgressionPlan
 from schedules.plan.weeks import plan_week, week_end, week_start
@@ -334,7 +334,7 @@ def short_date(day: date) -> str:
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def format_summary(summary: ProgressSummary, texts: ProgressTexts | None = None) -> str:
+def format_summary(summary: ProgressSummary, texts: Texts | None = None) -> str:
     """The text sent with the chart: streak, this week's totals, targets (one item a line)."""
     t = texts or default_texts()
     lines: list[str] = []

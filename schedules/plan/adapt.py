@@ -34,8 +34,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
+from knowledge.texts import Texts, default_texts
 from schedules.journal.progress import DEFAULT_PLAN, Totals, WalkLike, daily_series, totals
-from schedules.journal.texts import ProgressTexts, default_texts
 from schedules.plan.progression import ProgressionPlan, WeeklyTargets
 
 __all__ = [
@@ -197,7 +197,7 @@ def adapt_targets(
     return done(Decision.STEP_UP, new, reasons)
 
 
-def _reason_text(a: Adaptation, reason: Reason, t: ProgressTexts) -> str:
+def _reason_text(a: Adaptation, reason: Reason, t: Texts) -> str:
     values: dict[str, object] = {
         "pain": a.last_week.pain_max if a.last_week.pain_max is not None else 0,
         "minutes": a.previous.minutes,
@@ -211,7 +211,7 @@ def _reason_text(a: Adaptation, reason: Reason, t: ProgressTexts) -> str:
     return t.get(reason.key, **values)
 
 
-def format_nudge(adaptation: Adaptation, texts: ProgressTexts | None = None) -> str:
+def format_nudge(adaptation: Adaptation, texts: Texts | None = None) -> str:
     """The nudge's text: the decision, the reasons, the targets, and the plan's rule."""
     t = texts or default_texts()
     a = adaptation

@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from knowledge.texts import Texts
 from schedules.journal.store import walks_table
-from schedules.journal.texts import ProgressTexts
 from schedules.plan.adapt import adapt_targets, format_nudge
 from schedules.plan.progression import ProgressionPlan, WeeklyTargets
 from schedules.store.db import Database
@@ -46,7 +46,7 @@ class LogWalk:
 class JournalPlanner:
     """Decides each new plan week's targets from the walk log (see the module docstring)."""
 
-    def __init__(self, plan: ProgressionPlan | None = None, texts: ProgressTexts | None = None):
+    def __init__(self, plan: ProgressionPlan | None = None, texts: Texts | None = None):
         self.plan = plan or ProgressionPlan()
         self.texts = texts
 

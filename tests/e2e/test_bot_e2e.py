@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from knowledge.loader import default_library
+from knowledge.content import default_library
 from knowledge.models import Library
 from tests.e2e.harness import BotProcess, token_leaks, walkwell
 from tests.fakediscord import (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.loader import default_library
+from knowledge.content import default_library
 from knowledge.models import UNIT_IDS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,7 +1,8 @@
 """The guide's content: what ships is clean and complete, and every broken edit is caught.
 
 Each validation rule has a case below that copies the built-in content to a temporary folder,
-breaks one thing, and checks that both ``load_library`` and ``walkwell check DIR`` name the file.
+breaks one thing, and checks that both ``load_library`` and ``walkwell check DIR`` name the file
+(``walkwell check`` alone for the files a ``Library`` does not hold: matching, red flags, progress).
 """
 
 from __future__ import annotations
@@ -19,13 +20,8 @@ import pytest
 import yaml
 
 from bot import cli
-from knowledge.loader import (
-    CONTENT_DIR,
-    ContentError,
-    default_library,
-    load_library,
-    normalise,
-)
+from knowledge.content import CONTENT_DIR, default_library, load_library
+from knowledge.contentfile import ContentError, normalise
 from knowledge.models import UNIT_IDS, Library
 
 DEBRIS = (
@@ -76,9 +72,9 @@ def test_faq_titles_are_the_guides_questions(library: Library) -> None:
 
 
 def test_human_titles(library: Library) -> None:
-    assert library.unit("footwear").title == "Footwear"
-    assert library.unit("cadence").title == "Cadence: steps per minute"
-    assert library.unit("faq_aggravate").title == "Can walking aggravate my back pain?"
+    assert library.units["footwear"].title == "Footwear"
+    assert library.units["cadence"].title == "Cadence: steps per minute"
+    assert library.units["faq_aggravate"].title == "Can walking aggravate my back pain?"
 
 
 @pytest.mark.parametrize("debris", DEBRIS)
@@ -107,7 +103,7 @@ def test_bodies_keep_the_guides_key_facts(library: Library) -> None:
     }
     for uid, phrases in facts.items():
         for phrase in phrases:
-            assert phrase in library.unit(uid).body, (uid, phrase)
+            assert phrase in library.units[uid].body, (uid, phrase)
 
 
 def test_bodies_are_clean_markdown(library: Library) -> None:
@@ -144,7 +140,7 @@ def test_checklist_has_the_eight_items_traceable_to_the_guide(library: Library) 
     for item in library.checklist:
         assert item.unit in library.units
         assert len(item.label) <= 80 and len(item.detail) <= 300
-        body = _squash(library.unit(item.unit).body)
+        body = _squash(library.units[item.unit].body)
         # Each sentence of the detail is the guide's (edited) words from the unit it names.
         for sentence in re.split(r"(?<=[.!?])\s+", item.detail):
             assert _squash(sentence.rstrip(".")) in body, (item.key, sentence)
@@ -155,12 +151,12 @@ def test_cadence_plan_and_goal_come_from_the_guide(library: Library) -> None:
     assert (cadence.start_low, cadence.start_high, cadence.goal) == (80, 90, 120)
     assert cadence.weekly_step > 0
     assert "80-90" in cadence.text and "120" in cadence.text
-    assert _squash(cadence.text) in _squash(library.unit(cadence.unit).body)
+    assert _squash(cadence.text) in _squash(library.units[cadence.unit].body)
     goal = library.goal
     assert goal.daily_minutes == 30
     assert 0 < goal.start_minutes < goal.daily_minutes and goal.weekly_step_minutes > 0
     assert "30 minutes" in goal.text
-    assert _squash(goal.text) in _squash(library.unit(goal.unit).body)
+    assert _squash(goal.text) in _squash(library.units[goal.unit].body)
 
 
 def test_seek_care_message_is_short_urgent_and_has_no_walking_tips(library: Library) -> None:
@@ -176,10 +172,10 @@ def test_seek_care_message_is_short_urgent_and_has_no_walking_tips(library: Libr
 
 
 def test_messages_the_bot_needs(library: Library) -> None:
-    assert library.disclaimer == library.message("disclaimer")
+    assert library.disclaimer == library.messages["disclaimer"]
     assert "not medical advice" in library.disclaimer
-    assert library.message("not_in_guide").startswith("The guide doesn't cover that")
-    assert library.message("not_in_guide_offtopic").startswith("The guide doesn't cover that")
+    assert library.messages["not_in_guide"].startswith("The guide doesn't cover that")
+    assert library.messages["not_in_guide_offtopic"].startswith("The guide doesn't cover that")
 
 
 def test_editorial_replacements_are_in_the_units_they_name(library: Library) -> None:
@@ -190,7 +186,7 @@ def test_editorial_replacements_are_in_the_units_they_name(library: Library) -> 
         quotes = re.findall(r'"([^"]+)"', " ".join(text.split()))
         assert quotes, uid
         for quote in quotes:
-            assert _squash(quote) in _squash(library.unit(uid).body), (uid, quote)
+            assert _squash(quote) in _squash(library.units[uid].body), (uid, quote)
 
 
 def test_default_library_is_loaded_once_and_independent_of_cwd(
@@ -209,7 +205,7 @@ def test_walkwell_check_builtin_content(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_check_does_not_import_discord() -> None:
-    code = "import sys, knowledge.check, knowledge.loader; sys.exit('discord' in sys.modules)"
+    code = "import sys, knowledge.content, knowledge.texts; sys.exit('discord' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
@@ -416,6 +412,68 @@ BREAKS = [
           "messages.yaml", "not_in_guide"),
     Break("message not text", _yaml_file("messages.yaml", _set("not_in_guide", ["a"])),
           "messages.yaml", "not_in_guide"),
+    Break("message unknown key", _yaml_file("messages.yaml", _set("not_a_message", "hi")),
+          "messages.yaml", "unknown key 'not_a_message'"),
+    Break("message unknown placeholder", _yaml_file("messages.yaml",
+          _set("you_asked", "You asked: {questoin}")),
+          "messages.yaml", "you_asked: unknown placeholder {questoin}"),
+]  # fmt: skip
+
+
+def _matching_unit(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    return lambda d: change(d["units"]["intro"])
+
+
+def _rule(index: int, change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    return lambda d: change(d["rules"][index])
+
+
+def _model_group(change: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    return lambda d: change(d["model_check"][0])
+
+
+#: Files only ``walkwell check`` reads (the engine and the plan read them at start-up).
+CHECK_BREAKS = [
+    # matching.yaml
+    Break("no matching", _delete("matching.yaml"), "matching.yaml", "missing"),
+    Break("matching not yaml", _raw("matching.yaml", "units: [oops\n"), "matching.yaml",
+          "not valid YAML"),
+    Break("matching not a mapping", _raw("matching.yaml", "- a\n- b\n"), "matching.yaml",
+          "must hold"),
+    Break("matching unknown key", _yaml_file("matching.yaml", _set("synonyms", {})),
+          "matching.yaml", "unknown key 'synonyms'"),
+    Break("matching unknown unit", _yaml_file("matching.yaml",
+          lambda d: d["units"].__setitem__("walking", {"examples": ["Why walk?"]})),
+          "matching.yaml", "unknown unit id 'walking'"),
+    Break("matching unit unknown key", _yaml_file("matching.yaml",
+          _matching_unit(_set("example", ["Where do I start?"]))),
+          "matching.yaml", "unknown key 'units.intro.example' (allowed: examples, phrases)"),
+    Break("matching weight not a number", _yaml_file("matching.yaml",
+          _matching_unit(lambda u: u["phrases"].__setitem__("gravity", "lots"))),
+          "matching.yaml", "units.intro.phrases.gravity"),
+    # redflags.yaml
+    Break("no redflags", _delete("redflags.yaml"), "redflags.yaml", "missing"),
+    Break("redflags not yaml", _raw("redflags.yaml", "rules: [oops\n"), "redflags.yaml",
+          "not valid YAML"),
+    Break("redflags no rules", _yaml_file("redflags.yaml", lambda d: d.pop("rules")),
+          "redflags.yaml", "missing key 'rules'"),
+    Break("rule unknown concept", _yaml_file("redflags.yaml",
+          _rule(0, lambda r: r["all"].append("no_such_concept"))),
+          "redflags.yaml", "rules.0.all: unknown concept 'no_such_concept'"),
+    Break("rule unknown care", _yaml_file("redflags.yaml", _rule(0, _set("care", "soon"))),
+          "redflags.yaml", "rules.0.care"),
+    Break("model check unknown concept", _yaml_file("redflags.yaml",
+          _model_group(_set("cue", ["nothing"]))),
+          "redflags.yaml", "model_check.0: unknown concept 'nothing'"),
+    Break("model check threshold", _yaml_file("redflags.yaml", _model_group(_set("threshold", 2))),
+          "redflags.yaml", "model_check.0.threshold"),
+    # progress.yaml
+    Break("no progress texts", _delete("progress.yaml"), "progress.yaml", "missing"),
+    Break("progress missing key", _yaml_file("progress.yaml", lambda d: d["nudge"].pop("hold")),
+          "progress.yaml", "missing key 'nudge.hold'"),
+    Break("progress unknown placeholder", _yaml_file("progress.yaml",
+          lambda d: d["progress"].__setitem__("streak_many", "Streak: {dayz} days.")),
+          "progress.yaml", "progress.streak_many: unknown placeholder {dayz}"),
 ]  # fmt: skip
 
 
@@ -428,6 +486,15 @@ def content(tmp_path: Path) -> Path:
 
 def test_the_copy_is_valid_before_breaking(content: Path) -> None:
     assert tuple(load_library(content).units) == UNIT_IDS
+
+
+def _check_error(content: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """``walkwell check DIR`` on a broken folder: it exits 1 and prints nothing on stdout; its
+    stderr."""
+    assert cli.main(["check", str(content)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    return err
 
 
 @pytest.mark.parametrize("case", BREAKS, ids=[b.name for b in BREAKS])
@@ -443,11 +510,17 @@ def test_each_broken_edit_names_the_file(
     assert case.reason in caught.value.reason
     assert str(caught.value).startswith(f"{expected}: ")
     assert "\n" not in str(caught.value)
+    assert _check_error(content, capsys) == f"error: {expected}: {caught.value.reason}\n"
 
-    assert cli.main(["check", str(content)]) == 1
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err == f"error: {expected}: {caught.value.reason}\n"
+
+@pytest.mark.parametrize("case", CHECK_BREAKS, ids=[b.name for b in CHECK_BREAKS])
+def test_walkwell_check_covers_every_content_file(
+    case: Break, content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case.mutate(content)
+    err = _check_error(content, capsys)
+    assert err.startswith(f"error: {content / case.file}: ") and err.count("\n") == 1
+    assert case.reason in err
 
 
 def test_check_on_a_folder_that_does_not_exist(
@@ -461,7 +534,7 @@ def test_check_on_a_folder_that_does_not_exist(
     assert str(missing) in capsys.readouterr().err
 
 
-def test_other_files_in_the_folder_are_ignored(content: Path) -> None:
+def test_load_library_reads_only_its_files_and_skips_hidden_ones(content: Path) -> None:
     (content / "matching.yaml").write_text("anything: [the engine's file]\n", encoding="utf-8")
     (content / "units" / ".draft.md.swp").write_text("editor swap file", encoding="utf-8")
     assert len(load_library(content).units) == 16

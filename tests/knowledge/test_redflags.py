@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import redflags
+from knowledge.content import load_redflags
 from knowledge.engine import Engine
 
 
@@ -122,7 +123,7 @@ def test_exclusion_only_masks_its_own_words() -> None:
 
 
 def test_rules_refer_to_known_concepts() -> None:
-    data = redflags.load_data()
+    data = load_redflags()
     data["rules"].append({"id": "broken", "care": "urgent", "all": ["no_such_concept"]})
     with pytest.raises(ValueError, match="no_such_concept"):
         redflags.RedFlagChecker(data)

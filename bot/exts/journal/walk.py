@@ -18,7 +18,7 @@ from discord.ext import commands
 
 from bot import errors
 from bot.app import WalkWell
-from bot.ui.texts import Texts
+from knowledge.texts import Texts
 from schedules.errors import InputError
 from schedules.journal.walklog import (
     MAX_CADENCE,
@@ -71,8 +71,8 @@ async def log_walk_for(
     Raises :class:`~schedules.errors.InputError` (with a ``user_message``) for bad input; nothing
     is stored then. Needs ``bot.db``.
     """
+    from knowledge.texts import default_texts
     from schedules.journal.store import log_walk, user_timezone
-    from schedules.journal.texts import default_texts
     from schedules.journal.walklog import validate_walk
     from schedules.reminders.timecalc import get_zone
 

@@ -23,8 +23,8 @@ from bot import errors, metrics
 from bot.app import WalkWell
 from bot.exts.reminders.sender import DiscordSender
 from bot.ui import render, textsplit
-from bot.ui.texts import Texts
 from knowledge.models import Library
+from knowledge.texts import Texts
 from schedules.errors import InputError
 from schedules.reminders.delivery import Outgoing
 from schedules.reminders.service import ReminderService, SubscriptionStatus, pause_message
@@ -241,7 +241,7 @@ def reminder_reply(library: Library, texts: Texts, item: Outgoing) -> render.Rep
 def _nudge_reply(
     library: Library, texts: Texts, item: Outgoing, content: str | None
 ) -> render.Reply:
-    from schedules.journal.texts import default_texts
+    from knowledge.texts import default_texts
 
     progress = default_texts()
     targets = item.targets

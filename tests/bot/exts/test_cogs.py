@@ -18,7 +18,7 @@ from bot.exts.checklist import Checklist, ToggleButton, build_checklist
 from bot.exts.faq import Faq
 from bot.exts.guide import Guide
 from bot.ui import render, textsplit
-from knowledge.loader import default_library
+from knowledge.content import default_library
 from knowledge.models import Library
 from tests.helpers import (
     FakeEngine,

@@ -15,10 +15,10 @@ from bot.exts.ask import Ask
 from bot.exts.journal.walk import Walk, WalkModal, day_text
 from bot.exts.reminders.cog import DoneButton
 from bot.ui import render
-from knowledge.loader import default_library
+from knowledge.content import default_library
 from knowledge.models import Library
+from knowledge.texts import default_texts
 from schedules.journal.store import export_user_journal, walks_between
-from schedules.journal.texts import default_texts
 from schedules.reminders.service import ReminderService
 from schedules.store.db import Database
 from tests.helpers import FakeEngine, FakeResult, MockInteraction, MockUser, make_bot, sent

@@ -24,8 +24,8 @@ from bot.exts.reminders.cog import (
 )
 from bot.exts.reminders.sender import DiscordSender, user_only
 from bot.ui.render import Reply
-from bot.ui.texts import Texts
-from knowledge.loader import default_library
+from knowledge.content import default_library
+from knowledge.texts import Texts
 from schedules.plan.progression import WeeklyTargets
 from schedules.reminders.delivery import FOCUS_TOPICS, Outgoing, make_nonce
 from schedules.reminders.service import SubscriptionStatus

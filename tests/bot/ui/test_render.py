@@ -11,9 +11,9 @@ import pytest
 
 from bot.app import ALLOWED_MENTIONS, WalkWell, make_intents
 from bot.ui import render, sanitize, textsplit
-from bot.ui.texts import Texts, shipped
-from knowledge.loader import default_library
+from knowledge.content import default_library
 from knowledge.models import Library
+from knowledge.texts import Texts, shipped
 
 HOSTILE = (
     "@everyone @here <@&123456789012345678> <@98765432109876543> <#1234567890> "

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from knowledge.texts import default_texts
 from schedules.errors import InputError
 from schedules.feedback.answers import (
     answer_context,
@@ -22,7 +23,6 @@ from schedules.feedback.answers import (
 )
 from schedules.feedback.report import Vote
 from schedules.journal.store import export_user_journal, log_walk, record_unanswered, record_vote
-from schedules.journal.texts import default_texts
 from schedules.journal.walklog import validate_walk
 from schedules.plan.planner import JournalPlanner, target_history
 from schedules.plan.progression import ProgressionPlan
@@ -150,8 +150,8 @@ async def test_the_nudge_follows_the_log(db: Database) -> None:
 
 async def test_the_nudge_renders_the_planners_text(db: Database) -> None:
     from bot.exts.reminders.cog import reminder_reply
-    from bot.ui.texts import Texts
-    from knowledge.loader import default_library
+    from knowledge.content import default_library
+    from knowledge.texts import Texts
 
     nudges, _ = await run_two_weeks(db, {2: [(2, {"minutes": 10, "pain": 9})]})
     reply = reminder_reply(default_library(), Texts(), nudges[2])

@@ -1,16 +1,13 @@
-"""Progress: daily series, streaks, totals, weekly targets, the summary text and its content file."""
+"""Progress: daily series, streaks, totals, weekly targets and the summary text."""
 
 from __future__ import annotations
 
-import re
-import shutil
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from knowledge.loader import default_library
+from knowledge.content import default_library
 from schedules.journal.progress import (
     DEFAULT_WEEKS,
     MAX_WEEKS,
@@ -26,13 +23,6 @@ from schedules.journal.progress import (
     validate_weeks,
     week_bounds,
     window,
-)
-from schedules.journal.texts import (
-    PROGRESS_FILE,
-    TEXT_KEYS,
-    ProgressTextsError,
-    default_texts,
-    load_texts,
 )
 from schedules.journal.walklog import WalkEntry, WalkInputError, validate_walk
 from schedules.plan.progression import ProgressionPlan, WeeklyTargets
@@ -257,68 +247,3 @@ def test_format_summary_without_walks() -> None:
 def test_short_date_is_locale_independent() -> None:
     assert short_date(date(2025, 3, 3)) == "3 Mar"
     assert short_date(date(2025, 12, 25)) == "25 Dec"
-
-
-# --- progress.yaml --------------------------------------------------------------------------------
-
-
-def test_builtin_texts_load_and_fill() -> None:
-    texts = default_texts()
-    assert set(texts.keys()) == set(TEXT_KEYS)
-    for key, names in TEXT_KEYS.items():
-        filled = texts.get(key, **dict.fromkeys(names, 7))
-        assert "{" not in filled and len(filled) <= 1000
-
-
-def test_quoted_words_are_the_guides_own() -> None:
-    """Every "quoted" fragment in progress.yaml appears in the guide's content units."""
-
-    def norm(text: str) -> str:
-        return " ".join(text.replace("\u2019", "'").casefold().split())
-
-    guide = norm(" ".join(u.body for u in default_library().units.values()))
-    texts = default_texts()
-    quotes = []
-    for key, names in TEXT_KEYS.items():
-        quotes += re.findall(r'"([^"]+)"', texts.get(key, **dict.fromkeys(names, 7)))
-    assert len(quotes) >= 6
-    for quote in quotes:
-        assert norm(quote).rstrip(".,") in guide, quote
-
-
-def _copy(tmp_path: Path) -> Path:
-    path = tmp_path / "progress.yaml"
-    shutil.copy(PROGRESS_FILE, path)
-    return path
-
-
-@pytest.mark.parametrize(
-    ("edit", "problem"),
-    [
-        (
-            lambda s: s.replace('  streak_one: "Streak: 1 day."\n', ""),
-            "missing key 'progress.streak_one'",
-        ),
-        (lambda s: s + "  extra_text: hi\n", "unknown key 'nudge.extra_text'"),
-        (
-            lambda s: s.replace("{days} days in a row", "{dayz} days in a row"),
-            "unknown placeholder {dayz}",
-        ),
-        (lambda s: s.replace('"Streak: 1 day."', '""'), "progress.streak_one: must be non-empty"),
-        (lambda s: s.replace('"Streak: 1 day."', '"' + "x" * 1001 + '"'), "longer than 1000"),
-        (lambda s: s.replace('"Streak: 1 day."', '"{oops"'), "bad placeholder"),
-        (lambda s: "progress: [\n", "not valid YAML"),
-        (lambda s: "- a\n- b\n", "must be a mapping"),
-    ],
-)
-def test_broken_texts_are_named(tmp_path: Path, edit: object, problem: str) -> None:
-    path = _copy(tmp_path)
-    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")  # type: ignore[operator]
-    with pytest.raises(ProgressTextsError) as info:
-        load_texts(path)
-    assert problem in str(info.value) and str(path) in str(info.value)
-
-
-def test_missing_texts_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ProgressTextsError, match="cannot read"):
-        load_texts(tmp_path / "nope.yaml")

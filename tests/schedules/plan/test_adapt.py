@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from schedules.journal.texts import default_texts
+from knowledge.texts import default_texts
 from schedules.plan.adapt import HIGH_PAIN, MOST_DAYS, Decision, Reason, adapt_targets, format_nudge
 from schedules.plan.progression import ProgressionPlan, WeeklyTargets
 
