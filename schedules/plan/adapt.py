@@ -34,9 +34,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from schedules.journal.progress import DEFAULT_PLAN, Totals, WalkLike, daily_series, totals
+from schedules.journal.progress import Totals, WalkLike, daily_series, totals
 from schedules.journal.texts import ProgressTexts, default_texts
-from schedules.plan.progression import ProgressionPlan, WeeklyTargets
+from schedules.plan.progression import DEFAULT_PLAN, ProgressionPlan, WeeklyTargets
 
 __all__ = [
     "HIGH_PAIN",
