@@ -25,9 +25,8 @@ from zoneinfo import ZoneInfo
 
 from schedules.journal.texts import ProgressTexts, default_texts
 from schedules.journal.walklog import WalkInputError, local_day
-from schedules.plan.progression import DEFAULT_PLAN, ProgressionPlan
+from schedules.plan.progression import DEFAULT_PLAN, ProgressionPlan, WeeklyTargets
 from schedules.plan.targets import (
-    HasTargets,
     TargetSpan,
     planned_targets,
     recorded_targets,
@@ -146,20 +145,8 @@ def daily_series(walks: Iterable[WalkLike], first: date, last: date) -> list[Day
     points = []
     day = first
     while day <= last:
-        ws = by_day.get(day)
-        if ws:
-            pains = [w.pain for w in ws if w.pain is not None]
-            points.append(
-                DayPoint(
-                    day=day,
-                    minutes=sum(w.minutes for w in ws),
-                    walks=len(ws),
-                    cadence=_weighted_cadence(ws),
-                    pain=max(pains) if pains else None,
-                )
-            )
-        else:
-            points.append(DayPoint(day=day))
+        t = totals(by_day.get(day, ()), day, day)
+        points.append(DayPoint(day, t.minutes, t.walks, t.cadence, t.pain_max))
         day += timedelta(days=1)
     return points
 
@@ -200,7 +187,7 @@ def summarize(
     now: datetime,
     weeks: int = DEFAULT_WEEKS,
     plan_start: date | None = None,
-    target_changes: Iterable[tuple[date, HasTargets]] | None = None,
+    target_changes: Iterable[tuple[date, WeeklyTargets]] | None = None,
     plan: ProgressionPlan = DEFAULT_PLAN,
 ) -> ProgressSummary:
     """Everything /progress shows for one user.

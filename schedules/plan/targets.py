@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Protocol
 
 from sqlalchemy import select
 
@@ -24,22 +23,12 @@ from schedules.store.db import Database
 from schedules.store.schema import deliveries_table, subscriptions_table
 
 __all__ = [
-    "HasTargets",
     "TargetSpan",
     "planned_targets",
     "recorded_targets",
     "target_history",
     "targets_on",
 ]
-
-
-class HasTargets(Protocol):
-    """A week's targets (e.g. :class:`~schedules.plan.progression.WeeklyTargets`)."""
-
-    @property
-    def cadence(self) -> int: ...
-    @property
-    def minutes(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -72,7 +61,7 @@ def planned_targets(
 
 
 def recorded_targets(
-    changes: Iterable[tuple[date, HasTargets]], first: date, last: date
+    changes: Iterable[tuple[date, WeeklyTargets]], first: date, last: date
 ) -> list[TargetSpan]:
     """Targets as they really were: each ``(from_day, targets)`` change holds until the next one.
 

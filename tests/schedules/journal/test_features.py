@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,13 +26,6 @@ from schedules.store.db import Database
 ALICE = 111111111111111111
 BOB = 222222222222222222
 START = datetime(2026, 7, 1, 7, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(f"sqlite+aiosqlite:///{tmp_path / 'walkwell.db'}")
-    yield database
-    await database.close()
 
 
 # -- answers ---------------------------------------------------------------------------------------

@@ -3,12 +3,8 @@ target history shows what was really announced."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from schedules.journal.store import log_walk
 from schedules.journal.texts import default_texts
@@ -23,13 +19,6 @@ from schedules.settings import ReminderSettings
 from schedules.store.db import Database
 
 START = datetime(2026, 7, 1, 7, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(f"sqlite+aiosqlite:///{tmp_path / 'walkwell.db'}")
-    yield database
-    await database.close()
 
 
 class Sender:
