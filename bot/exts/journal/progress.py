@@ -20,6 +20,7 @@ from bot import errors
 from bot.app import WalkWell
 from schedules.journal.progress import MAX_WEEKS, validate_weeks
 from schedules.journal.walklog import WalkInputError
+from schedules.plan.progression import DEFAULT_PLAN
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ class Progress(commands.Cog):
     ) -> None:
         # matplotlib is imported on the first /progress, not when the extension loads.
         from schedules.journal.report import progress_report
-        from schedules.plan.progression import DEFAULT_PLAN
 
         db = self.bot.db
         if db is None:
