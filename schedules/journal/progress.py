@@ -26,12 +26,7 @@ from zoneinfo import ZoneInfo
 from schedules.journal.texts import ProgressTexts, default_texts
 from schedules.journal.walklog import WalkInputError, local_day
 from schedules.plan.progression import DEFAULT_PLAN, ProgressionPlan, WeeklyTargets
-from schedules.plan.targets import (
-    TargetSpan,
-    planned_targets,
-    recorded_targets,
-    targets_on,
-)
+from schedules.plan.targets import TargetSpan, target_spans, targets_on
 from schedules.plan.weeks import week_bounds
 
 __all__ = [
@@ -200,12 +195,7 @@ def summarize(
     all_walks = list(walks)
     today = local_day(now, zone)
     first, last = window(today, weeks)
-    if target_changes is not None:
-        targets = recorded_targets(target_changes, first, last)
-    elif plan_start is not None:
-        targets = planned_targets(plan_start, first, last, plan)
-    else:
-        targets = []
+    targets = target_spans(first, last, plan_start, target_changes, plan)
     week_start, week_end = week_bounds(today, plan_start)
     return ProgressSummary(
         today=today,

@@ -6,7 +6,7 @@
   the next one.
 - :func:`planned_targets` gives the plan's targets week by week (every week a step up), for when no
   history was recorded.
-- :func:`targets_on`: the span in force on a day.
+- :func:`target_spans` picks between them; :func:`targets_on` finds the span in force on a day.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ __all__ = [
     "planned_targets",
     "recorded_targets",
     "target_history",
+    "target_spans",
     "targets_on",
 ]
 
@@ -75,6 +76,22 @@ def recorded_targets(
         if lo <= hi:
             spans.append(TargetSpan(lo, hi, t.cadence, t.minutes))
     return spans
+
+
+def target_spans(
+    first: date,
+    last: date,
+    plan_start: date | None,
+    changes: Iterable[tuple[date, WeeklyTargets]] | None,
+    plan: ProgressionPlan = DEFAULT_PLAN,
+) -> list[TargetSpan]:
+    """The targets of the days ``first..last``: as recorded when ``changes`` is given (holds
+    included), else from the plan when ``plan_start`` is known, else none."""
+    if changes is not None:
+        return recorded_targets(changes, first, last)
+    if plan_start is not None:
+        return planned_targets(plan_start, first, last, plan)
+    return []
 
 
 def targets_on(spans: Sequence[TargetSpan], day: date) -> TargetSpan | None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from schedules.plan.progression import ProgressionPlan, WeeklyTargets
-from schedules.plan.targets import TargetSpan, planned_targets, recorded_targets, targets_on
+from schedules.plan.targets import (
+    TargetSpan,
+    planned_targets,
+    recorded_targets,
+    target_spans,
+    targets_on,
+)
 
 TODAY = date(2025, 6, 18)  # a Wednesday
 
@@ -54,3 +60,15 @@ def test_targets_on_finds_the_span_in_force() -> None:
     spans = [TargetSpan(date(2025, 6, 1), date(2025, 6, 7), 85, 10)]
     assert targets_on(spans, date(2025, 6, 7)) == spans[0]
     assert targets_on(spans, date(2025, 6, 8)) is None
+
+
+def test_target_spans_prefer_the_record_then_the_plan() -> None:
+    first, last = date(2025, 6, 1), date(2025, 6, 14)
+    changes = [(date(2025, 6, 1), WeeklyTargets(1, 85, 10, False))]
+    assert target_spans(first, last, date(2025, 5, 1), changes) == recorded_targets(
+        changes, first, last
+    )
+    assert target_spans(first, last, date(2025, 6, 1), None) == planned_targets(
+        date(2025, 6, 1), first, last
+    )
+    assert target_spans(first, last, None, None) == []
