@@ -147,8 +147,8 @@ class WalkWell(commands.Bot):
 
         ``url`` overrides the settings' ``DATABASE_URL`` (tests).
         """
-        from schedules.journal.progress import plan_from_library
         from schedules.plan.planner import JournalPlanner
+        from schedules.plan.progression import plan_from_library
         from schedules.reminders.service import ReminderService
         from schedules.store.db import Database
 

@@ -32,7 +32,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from knowledge.texts import Texts, default_texts
-from schedules.journal.progress import DayPoint, TargetSpan, short_date
+from schedules.journal.progress import DayPoint, short_date
+from schedules.plan.targets import TargetSpan
 
 __all__ = ["CHART_DPI", "CHART_SIZE", "render_progress_chart"]
 
@@ -119,6 +120,23 @@ def _legend(ax: Axes, entries: Sequence[tuple[Any, str]]) -> None:
     )
 
 
+def _target_panel(
+    ax: Axes,
+    attr: str,
+    ylim: tuple[float, float],
+    data: tuple[Artist, str],
+    spans: Sequence[TargetSpan],
+    index_of: dict[date, int],
+    t: Texts,
+) -> None:
+    """Finish the ``attr`` panel (``minutes`` or ``cadence``): its target as a step line, the
+    value range, the axis label and a legend of the data (``(handle, label)``) and the target."""
+    target_line = _step_line(ax, spans, index_of, attr)
+    ax.set_ylim(*ylim)
+    ax.set_ylabel(t.get(f"chart.{attr}_axis"), fontsize=_LABEL_SIZE, color=_INK)
+    _legend(ax, [data, (target_line, t.get(f"chart.{attr}_target"))])
+
+
 def render_progress_chart(
     series: Sequence[DayPoint],
     targets: Sequence[TargetSpan],
@@ -181,13 +199,15 @@ def render_progress_chart(
         autolim=False,
     )
     bars = Rectangle((0, 0), 1, 1, facecolor=_BARS)  # the legend's swatch
-    target_line = _step_line(ax_min, targets, index_of, "minutes")
     top = max([*minutes, *(s.minutes for s in targets), 30])
-    ax_min.set_ylim(0, top * 1.12)
-    ax_min.set_ylabel(t.get("chart.minutes_axis"), fontsize=_LABEL_SIZE, color=_INK)
-    _legend(
+    _target_panel(
         ax_min,
-        [(bars, t.get("chart.minutes_bars")), (target_line, t.get("chart.minutes_target"))],
+        "minutes",
+        (0, top * 1.12),
+        (bars, t.get("chart.minutes_bars")),
+        targets,
+        index_of,
+        t,
     )
 
     # 2. cadence: the days that logged one, joined, and the target.
@@ -202,15 +222,17 @@ def render_progress_chart(
         markersize=9 if n <= 31 else 6,
         zorder=5,
     )
-    target_line = _step_line(ax_cad, targets, index_of, "cadence")
     values = [float(v) for v in cad_y if v is not None] + [float(s.cadence) for s in targets]
     low = min([*values, 80.0])
     high = max([*values, 120.0])
-    ax_cad.set_ylim(math.floor((low - 5) / 10) * 10, math.ceil((high + 5) / 10) * 10)
-    ax_cad.set_ylabel(t.get("chart.cadence_axis"), fontsize=_LABEL_SIZE, color=_INK)
-    _legend(
+    _target_panel(
         ax_cad,
-        [(cad_line, t.get("chart.cadence_line")), (target_line, t.get("chart.cadence_target"))],
+        "cadence",
+        (math.floor((low - 5) / 10) * 10, math.ceil((high + 5) / 10) * 10),
+        (cad_line, t.get("chart.cadence_line")),
+        targets,
+        index_of,
+        t,
     )
 
     # 3. pain: dots on 0-10, the high band shaded.

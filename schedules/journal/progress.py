@@ -10,49 +10,39 @@ user's local days: each walk carries the local date it was logged for, and "toda
 - :func:`current_streak`: consecutive local days with a walk, ending today or yesterday (a streak
   is not broken before the day is over).
 - :func:`totals`: minutes, walks, days walked, average cadence, max and average pain over a range.
-- :func:`planned_targets` / :func:`recorded_targets`: the weekly targets as spans of days, for the
-  chart, from the plan (:class:`schedules.plan.progression.ProgressionPlan`: cadence from 85 by 5 a
-  week up to 120; minutes from 10 by 5 a week up to 30) or from the targets really announced.
-- :func:`summarize` puts it all together; :func:`format_summary` writes the text under the chart.
+- :func:`summarize` puts it all together with the weekly targets (:mod:`schedules.plan.targets`:
+  the targets really announced, else the plan's); :func:`format_summary` writes the text under
+  the chart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from knowledge.texts import Texts, default_texts
 from schedules.journal.walklog import WalkInputError, local_day
-from schedules.plan.progression import ProgressionPlan
-from schedules.plan.weeks import plan_week, week_end, week_start
-
-if TYPE_CHECKING:
-    from knowledge.models import Library
+from schedules.plan.progression import DEFAULT_PLAN, ProgressionPlan, WeeklyTargets
+from schedules.plan.targets import TargetSpan, target_spans, targets_on
+from schedules.plan.weeks import week_bounds
 
 __all__ = [
-    "DEFAULT_PLAN",
     "DEFAULT_WEEKS",
     "MAX_WEEKS",
     "DayPoint",
     "ProgressSummary",
-    "TargetSpan",
-    "HasTargets",
     "Totals",
     "WalkLike",
     "current_streak",
     "daily_series",
     "format_summary",
-    "plan_from_library",
-    "planned_targets",
     "short_date",
-    "recorded_targets",
     "summarize",
     "totals",
     "validate_weeks",
-    "week_bounds",
     "window",
 ]
 
@@ -71,41 +61,6 @@ class WalkLike(Protocol):
     def cadence(self) -> int | None: ...
     @property
     def pain(self) -> int | None: ...
-
-
-class HasTargets(Protocol):
-    """A week's targets (e.g. :class:`~schedules.plan.progression.WeeklyTargets`)."""
-
-    @property
-    def cadence(self) -> int: ...
-    @property
-    def minutes(self) -> int: ...
-
-
-def plan_from_library(library: Library) -> ProgressionPlan:
-    """The plan with the content's numbers (``plan.yaml``; cadence starts mid-way in 80-90)."""
-    c, g = library.cadence, library.goal
-    return ProgressionPlan(
-        cadence_start=(c.start_low + c.start_high) // 2,
-        cadence_step=c.weekly_step,
-        cadence_goal=c.goal,
-        minutes_start=g.start_minutes,
-        minutes_step=g.weekly_step_minutes,
-        minutes_goal=g.daily_minutes,
-    )
-
-
-DEFAULT_PLAN = ProgressionPlan()
-
-
-@dataclass(frozen=True)
-class TargetSpan:
-    """Targets in force from ``start`` to ``end`` (both inclusive)."""
-
-    start: date
-    end: date
-    cadence: int
-    minutes: int
 
 
 @dataclass(frozen=True)
@@ -185,20 +140,8 @@ def daily_series(walks: Iterable[WalkLike], first: date, last: date) -> list[Day
     points = []
     day = first
     while day <= last:
-        ws = by_day.get(day)
-        if ws:
-            pains = [w.pain for w in ws if w.pain is not None]
-            points.append(
-                DayPoint(
-                    day=day,
-                    minutes=sum(w.minutes for w in ws),
-                    walks=len(ws),
-                    cadence=_weighted_cadence(ws),
-                    pain=max(pains) if pains else None,
-                )
-            )
-        else:
-            points.append(DayPoint(day=day))
+        t = totals(by_day.get(day, ()), day, day)
+        points.append(DayPoint(day, t.minutes, t.walks, t.cadence, t.pain_max))
         day += timedelta(days=1)
     return points
 
@@ -232,60 +175,6 @@ def totals(walks: Iterable[WalkLike], start: date, end: date) -> Totals:
     )
 
 
-def week_bounds(today: date, plan_start: date | None = None) -> tuple[date, date]:
-    """The week ``today`` is in: the plan week when ``plan_start`` is given and not in the future
-    (weeks run from the plan's start day), else the calendar week from Monday. ``(start, end)``.
-    """
-    if plan_start is not None and plan_start <= today:
-        start = week_start(plan_start, today)
-    else:
-        start = today - timedelta(days=today.weekday())
-    return start, start + timedelta(days=6)
-
-
-def planned_targets(
-    plan_start: date, first: date, last: date, plan: ProgressionPlan = DEFAULT_PLAN
-) -> list[TargetSpan]:
-    """The plan's targets week by week, for the days ``first..last`` on or after ``plan_start``.
-
-    Week 1 starts on ``plan_start``; every week steps up (``ProgressionPlan.targets_for_week``).
-    Use it when no target history was recorded (e.g. before any nudge was sent).
-    """
-    spans: list[TargetSpan] = []
-    day = max(first, plan_start)
-    while day <= last:
-        week = plan_week(plan_start, day)
-        end = week_end(plan_start, week)
-        t = plan.targets_for_week(week)
-        spans.append(TargetSpan(day, min(end, last), t.cadence, t.minutes))
-        day = end + timedelta(days=1)
-    return spans
-
-
-def recorded_targets(
-    changes: Iterable[tuple[date, HasTargets]], first: date, last: date
-) -> list[TargetSpan]:
-    """Targets as they really were: each ``(from_day, targets)`` change holds until the next one.
-
-    Days before the first change have no target. Spans are clipped to ``first..last``.
-    """
-    ordered = sorted(changes, key=lambda c: c[0])
-    spans: list[TargetSpan] = []
-    for i, (start, t) in enumerate(ordered):
-        end = ordered[i + 1][0] - timedelta(days=1) if i + 1 < len(ordered) else last
-        lo, hi = max(start, first), min(end, last)
-        if lo <= hi:
-            spans.append(TargetSpan(lo, hi, t.cadence, t.minutes))
-    return spans
-
-
-def _targets_on(spans: Sequence[TargetSpan], day: date) -> TargetSpan | None:
-    for s in spans:
-        if s.start <= day <= s.end:
-            return s
-    return None
-
-
 def summarize(
     walks: Iterable[WalkLike],
     *,
@@ -293,7 +182,7 @@ def summarize(
     now: datetime,
     weeks: int = DEFAULT_WEEKS,
     plan_start: date | None = None,
-    target_changes: Iterable[tuple[date, HasTargets]] | None = None,
+    target_changes: Iterable[tuple[date, WeeklyTargets]] | None = None,
     plan: ProgressionPlan = DEFAULT_PLAN,
 ) -> ProgressSummary:
     """Everything /progress shows for one user.
@@ -306,12 +195,7 @@ def summarize(
     all_walks = list(walks)
     today = local_day(now, zone)
     first, last = window(today, weeks)
-    if target_changes is not None:
-        targets = recorded_targets(target_changes, first, last)
-    elif plan_start is not None:
-        targets = planned_targets(plan_start, first, last, plan)
-    else:
-        targets = []
+    targets = target_spans(first, last, plan_start, target_changes, plan)
     week_start, week_end = week_bounds(today, plan_start)
     return ProgressSummary(
         today=today,
@@ -321,7 +205,7 @@ def summarize(
         targets=targets,
         streak=current_streak(all_walks, today),
         week=totals(all_walks, week_start, min(week_end, today)),
-        current_targets=_targets_on(targets, today),
+        current_targets=targets_on(targets, today),
         any_walks=bool(all_walks),
     )
 

@@ -35,8 +35,8 @@ from enum import StrEnum
 from typing import Any
 
 from knowledge.texts import Texts, default_texts
-from schedules.journal.progress import DEFAULT_PLAN, Totals, WalkLike, daily_series, totals
-from schedules.plan.progression import ProgressionPlan, WeeklyTargets
+from schedules.journal.progress import Totals, WalkLike, daily_series, totals
+from schedules.plan.progression import DEFAULT_PLAN, ProgressionPlan, WeeklyTargets
 
 __all__ = [
     "HIGH_PAIN",

@@ -10,18 +10,20 @@ at least 30 minutes a day, starting slowly and building up; try an incline, star
 - incline: suggested once the cadence target has reached 120;
 - always: hold the step (keep last week's targets) if pain increases.
 
-``ProgressionPlan.advance`` is the one place a week's targets are decided. Issue 5 (the walk log)
-can subclass it or wrap it to hold the targets when pain rose.
+``ProgressionPlan.advance`` steps a week up and ``ProgressionPlan.hold`` keeps it;
+:mod:`schedules.plan.adapt` chooses between them from the walk log. :func:`plan_from_library` builds
+the plan from the content's numbers (``plan.yaml``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-__all__ = ["HOLD_IF_PAIN", "ProgressionPlan", "WeeklyTargets", "nudge_lines"]
+if TYPE_CHECKING:
+    from knowledge.models import Library
 
-#: Sent with every nudge.
-HOLD_IF_PAIN = "If your pain increases, hold the step: keep last week's targets until it settles."
+__all__ = ["DEFAULT_PLAN", "ProgressionPlan", "WeeklyTargets", "plan_from_library"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,18 +106,17 @@ class ProgressionPlan:
         )
 
 
-def nudge_lines(targets: WeeklyTargets, previous: WeeklyTargets | None = None) -> list[str]:
-    """Plain-text lines for a nudge (the bot may render its own, keeping :data:`HOLD_IF_PAIN`)."""
-    lines = [f"Week {targets.week} of your walking plan:"]
-    if previous is not None and targets.cadence > previous.cadence:
-        lines.append(
-            f"- Cadence: aim for about {targets.cadence} steps per minute "
-            f"(up from {previous.cadence})."
-        )
-    else:
-        lines.append(f"- Cadence: aim for about {targets.cadence} steps per minute.")
-    lines.append(f"- Time: walk {targets.minutes} minutes a day.")
-    if targets.incline:
-        lines.append("- Try a gentle incline (a hill or a treadmill): start low and build up.")
-    lines.append(HOLD_IF_PAIN)
-    return lines
+DEFAULT_PLAN = ProgressionPlan()
+
+
+def plan_from_library(library: Library) -> ProgressionPlan:
+    """The plan with the content's numbers (``plan.yaml``; cadence starts mid-way in 80-90)."""
+    c, g = library.cadence, library.goal
+    return ProgressionPlan(
+        cadence_start=(c.start_low + c.start_high) // 2,
+        cadence_step=c.weekly_step,
+        cadence_goal=c.goal,
+        minutes_start=g.start_minutes,
+        minutes_step=g.weekly_step_minutes,
+        minutes_goal=g.daily_minutes,
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-__all__ = ["plan_week", "week_end", "week_start"]
+__all__ = ["first_day", "plan_week", "week_bounds", "week_end", "week_start"]
 
 
 def plan_week(started: date, day: date) -> int:
@@ -14,11 +14,27 @@ def plan_week(started: date, day: date) -> int:
     return (day - started).days // 7 + 1
 
 
+def first_day(started: date, week: int) -> date:
+    """The first day of plan week ``week``."""
+    return started + timedelta(days=7 * (week - 1))
+
+
 def week_start(started: date, day: date) -> date:
     """The first day of the plan week ``day`` falls in."""
-    return started + timedelta(days=7 * (plan_week(started, day) - 1))
+    return first_day(started, plan_week(started, day))
 
 
 def week_end(started: date, week: int) -> date:
     """The last day of plan week ``week``."""
     return started + timedelta(days=7 * week - 1)
+
+
+def week_bounds(today: date, plan_start: date | None = None) -> tuple[date, date]:
+    """The week ``today`` is in: the plan week when ``plan_start`` is given and not in the future
+    (weeks run from the plan's start day), else the calendar week from Monday. ``(start, end)``.
+    """
+    if plan_start is not None and plan_start <= today:
+        start = week_start(plan_start, today)
+    else:
+        start = today - timedelta(days=today.weekday())
+    return start, start + timedelta(days=6)

@@ -1,16 +1,15 @@
 """``/progress [weeks]``: the caller's walks as a chart against their weekly targets, privately.
 
-The chart (:func:`schedules.journal.charts.render_progress_chart`, a PNG sized for a phone) is drawn in a
-worker thread; the reply is deferred first, so drawing never delays the interaction's answer. Only
-the caller's own walks are read, and only the caller sees the reply.
+:func:`schedules.journal.report.progress_report` builds the summary and the chart (a PNG sized for
+a phone, drawn in a worker thread); the reply is deferred first, so drawing never delays the
+interaction's answer. Only the caller's own walks are read, and only the caller sees the reply.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -19,13 +18,12 @@ from discord.ext import commands
 
 from bot import errors
 from bot.app import WalkWell
-from schedules.journal.progress import MAX_WEEKS
+from schedules.journal.progress import MAX_WEEKS, validate_weeks
 from schedules.journal.walklog import WalkInputError
+from schedules.plan.progression import DEFAULT_PLAN
 
 log = logging.getLogger(__name__)
 
-#: The streak may reach back further than the chart's window: read this many days more.
-STREAK_LOOKBACK_DAYS = 366
 CHART_FILENAME = "progress.png"
 
 
@@ -40,17 +38,8 @@ class Progress(commands.Cog):
         interaction: discord.Interaction[Any],
         weeks: app_commands.Range[int, 1, MAX_WEEKS] | None = None,
     ) -> None:
-        from schedules.journal.charts import render_progress_chart
-        from schedules.journal.progress import (
-            DEFAULT_PLAN,
-            format_summary,
-            summarize,
-            validate_weeks,
-        )
-        from schedules.journal.store import user_timezone, walks_between
-        from schedules.journal.walklog import local_day
-        from schedules.plan.planner import target_history
-        from schedules.reminders.timecalc import get_zone
+        # matplotlib is imported on the first /progress, not when the extension loads.
+        from schedules.journal.report import progress_report
 
         db = self.bot.db
         if db is None:
@@ -62,35 +51,15 @@ class Progress(commands.Cog):
             await errors.send_private(interaction, exc.user_message)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        user_id = interaction.user.id
-        now = datetime.now(UTC)
-        zone = await user_timezone(db, user_id)
-        try:
-            get_zone(zone or "UTC")
-        except Exception:
-            zone = None
-        zone = zone or "UTC"
-        today = local_day(now, zone)
-        first = today - timedelta(days=max(7 * n_weeks, STREAK_LOOKBACK_DAYS))
-        walks = await walks_between(db, user_id, first, today)
-        plan = self.bot.plan or DEFAULT_PLAN
-        plan_start, changes = await target_history(db, user_id, today, plan)
-        summary = summarize(
-            walks,
-            zone=zone,
-            now=now,
-            weeks=n_weeks,
-            plan_start=plan_start,
-            target_changes=changes or None,
-            plan=plan,
-        )
-        png = await asyncio.to_thread(
-            render_progress_chart, summary.series, summary.targets, summary.weeks
+        report = await progress_report(
+            db, interaction.user.id, n_weeks, datetime.now(UTC), self.bot.plan or DEFAULT_PLAN
         )
         chart = discord.File(
-            io.BytesIO(png), filename=CHART_FILENAME, description=self.bot.texts("progress_alt")
+            io.BytesIO(report.chart),
+            filename=CHART_FILENAME,
+            description=self.bot.texts("progress_alt"),
         )
-        await interaction.followup.send(format_summary(summary), file=chart, ephemeral=True)
+        await interaction.followup.send(report.text, file=chart, ephemeral=True)
 
 
 async def setup(bot: WalkWell) -> None:

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from schedules.journal.charts import CHART_DPI, CHART_SIZE, render_progress_chart
-from schedules.journal.progress import DayPoint, daily_series, planned_targets, summarize, window
+from schedules.journal.progress import DayPoint, daily_series, summarize, window
 from schedules.journal.walklog import WalkEntry
+from schedules.plan.targets import planned_targets
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NOW = datetime(2025, 6, 18, 18, 0, tzinfo=UTC)

@@ -1,43 +1,28 @@
-"""Progress: daily series, streaks, totals, weekly targets and the summary text."""
+"""Progress: daily series, streaks, totals and the summary text."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from knowledge.content import default_library
 from schedules.journal.progress import (
     DEFAULT_WEEKS,
     MAX_WEEKS,
     current_streak,
     daily_series,
     format_summary,
-    plan_from_library,
-    planned_targets,
-    recorded_targets,
     short_date,
     summarize,
     totals,
     validate_weeks,
-    week_bounds,
     window,
 )
 from schedules.journal.walklog import WalkEntry, WalkInputError, validate_walk
-from schedules.plan.progression import ProgressionPlan, WeeklyTargets
+from schedules.plan.planner import LogWalk as W  # any object with a walk's fields will do
+from schedules.plan.progression import WeeklyTargets
 
 TODAY = date(2025, 6, 18)  # a Wednesday
-
-
-@dataclass(frozen=True)
-class W:
-    """A walk as a database row would look (progress takes any object with these fields)."""
-
-    local_date: date
-    minutes: int
-    cadence: int | None = None
-    pain: int | None = None
 
 
 def ago(days: int) -> date:
@@ -122,15 +107,6 @@ def test_totals() -> None:
     assert (empty.minutes, empty.walks, empty.cadence, empty.pain_max) == (0, 0, None, None)
 
 
-def test_week_bounds_follow_the_plan_or_monday() -> None:
-    assert week_bounds(TODAY) == (date(2025, 6, 16), date(2025, 6, 22))  # Monday-Sunday
-    plan_start = date(2025, 6, 5)  # a Thursday
-    assert week_bounds(TODAY, plan_start) == (date(2025, 6, 12), date(2025, 6, 18))
-    assert week_bounds(date(2025, 6, 19), plan_start) == (date(2025, 6, 19), date(2025, 6, 25))
-    # a plan starting in the future falls back to the calendar week
-    assert week_bounds(TODAY, TODAY + timedelta(days=3))[0] == date(2025, 6, 16)
-
-
 @pytest.mark.parametrize(("weeks", "expected"), [(None, DEFAULT_WEEKS), (1, 1), (MAX_WEEKS, 26)])
 def test_validate_weeks(weeks: int | None, expected: int) -> None:
     assert validate_weeks(weeks) == expected
@@ -141,59 +117,6 @@ def test_validate_weeks_refuses(weeks: object) -> None:
     with pytest.raises(WalkInputError) as info:
         validate_weeks(weeks)
     assert str(MAX_WEEKS) in info.value.user_message
-
-
-# --- targets --------------------------------------------------------------------------------------
-
-
-def test_planned_targets_step_weekly_and_cap() -> None:
-    start = date(2025, 1, 1)
-    spans = planned_targets(start, start, start + timedelta(days=7 * 12 - 1))
-    assert len(spans) == 12
-    assert [s.cadence for s in spans] == [85, 90, 95, 100, 105, 110, 115, 120, 120, 120, 120, 120]
-    assert [s.minutes for s in spans[:6]] == [10, 15, 20, 25, 30, 30]
-    assert all((s.end - s.start).days == 6 for s in spans)
-    assert all(b.start - a.end == timedelta(days=1) for a, b in zip(spans, spans[1:], strict=False))
-
-
-def test_planned_targets_are_clipped_to_the_window_and_the_plan_start() -> None:
-    start = date(2025, 6, 10)
-    spans = planned_targets(start, date(2025, 6, 1), date(2025, 6, 20))
-    assert spans[0].start == start  # nothing before the plan started
-    assert spans[-1].end == date(2025, 6, 20)
-    assert [(s.cadence, s.minutes) for s in spans] == [(85, 10), (90, 15)]
-    assert planned_targets(date(2025, 7, 1), date(2025, 6, 1), date(2025, 6, 20)) == []
-
-
-def test_planned_targets_take_the_plan_numbers() -> None:
-    plan = ProgressionPlan(cadence_start=80, cadence_step=10, minutes_start=5, minutes_step=10)
-    spans = planned_targets(TODAY, TODAY, TODAY + timedelta(days=20), plan)
-    assert [(s.cadence, s.minutes) for s in spans] == [(80, 5), (90, 15), (100, 25)]
-
-
-def test_recorded_targets_hold_until_the_next_change() -> None:
-    changes = [
-        (date(2025, 6, 8), WeeklyTargets(2, 90, 15, False)),
-        (date(2025, 6, 1), WeeklyTargets(1, 85, 10, False)),
-        (date(2025, 6, 15), WeeklyTargets(3, 90, 15, False)),  # a hold
-    ]
-    spans = recorded_targets(changes, date(2025, 6, 5), date(2025, 6, 18))
-    assert [(s.start, s.end, s.cadence) for s in spans] == [
-        (date(2025, 6, 5), date(2025, 6, 7), 85),
-        (date(2025, 6, 8), date(2025, 6, 14), 90),
-        (date(2025, 6, 15), date(2025, 6, 18), 90),
-    ]
-    assert recorded_targets([], date(2025, 6, 5), date(2025, 6, 18)) == []
-
-
-def test_plan_from_library_uses_the_content_numbers() -> None:
-    plan = plan_from_library(default_library())
-    assert (plan.cadence_start, plan.cadence_goal, plan.minutes_start, plan.minutes_goal) == (
-        85,
-        120,
-        10,
-        30,
-    )
 
 
 # --- summary --------------------------------------------------------------------------------------

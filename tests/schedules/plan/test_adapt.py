@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
 
 from knowledge.texts import default_texts
 from schedules.plan.adapt import HIGH_PAIN, MOST_DAYS, Decision, Reason, adapt_targets, format_nudge
+from schedules.plan.planner import LogWalk as W
 from schedules.plan.progression import ProgressionPlan, WeeklyTargets
 
 TODAY = date(2025, 6, 18)  # the nudge's local day: the first day of the new plan week
 CURRENT = WeeklyTargets(week=3, cadence=95, minutes=20, incline=False)
-
-
-@dataclass(frozen=True)
-class W:
-    local_date: date
-    minutes: int
-    cadence: int | None = None
-    pain: int | None = None
 
 
 def last_week(

@@ -1,5 +1,5 @@
-"""Pure parts of schedules/: time parsing, timezones, next-due across DST, progression, pacing,
-settings. No database, no clock."""
+"""Pure parts of schedules/: time parsing, timezones, next-due across DST, pacing, settings. No
+database, no clock."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from pydantic import ValidationError
 
 from schedules.errors import InputError, TimeFormatError, TimezoneError
-from schedules.plan.progression import HOLD_IF_PAIN, ProgressionPlan, WeeklyTargets, nudge_lines
 from schedules.reminders.delivery import FOCUS_TOPICS, TokenBucket, focus_topic, make_nonce
 from schedules.reminders.timecalc import (
     format_local_time,
@@ -262,42 +261,6 @@ def test_next_due_not_before_skips_a_day_that_had_its_reminder() -> None:
 def test_next_due_needs_aware_instant() -> None:
     with pytest.raises(ValueError):
         next_due(time(7), BERLIN, datetime(2026, 1, 1))  # noqa: DTZ001
-
-
-# -- progression ------------------------------------------------------------------------------------
-
-
-def test_progression_steps_and_caps() -> None:
-    plan = ProgressionPlan()
-    week = plan.first_week()
-    assert (week.cadence, week.minutes, week.incline) == (85, 10, False)
-    seen = [week]
-    for n in range(2, 12):
-        week = plan.advance(week, n)
-        seen.append(week)
-    assert [w.cadence for w in seen[:4]] == [85, 90, 95, 100]
-    assert [w.minutes for w in seen[:6]] == [10, 15, 20, 25, 30, 30]
-    assert max(w.cadence for w in seen) == 120  # never past the guide's 120
-    assert all(w.incline == (w.cadence >= 120) for w in seen)
-    assert plan.targets_for_week(8) == seen[7]
-    held = plan.hold(seen[3], 5)
-    assert (held.cadence, held.minutes, held.week) == (seen[3].cadence, seen[3].minutes, 5)
-
-
-def test_progression_from_content_numbers_and_bad_numbers() -> None:
-    plan = ProgressionPlan(cadence_start=80, cadence_step=10, cadence_goal=110, minutes_goal=20)
-    assert plan.targets_for_week(4).cadence == 110
-    assert plan.targets_for_week(4).incline
-    with pytest.raises(ValueError):
-        ProgressionPlan(cadence_start=130, cadence_goal=120)
-
-
-def test_nudge_lines_always_say_hold_the_step() -> None:
-    lines = nudge_lines(WeeklyTargets(2, 90, 15, False), WeeklyTargets(1, 85, 10, False))
-    assert lines[-1] == HOLD_IF_PAIN
-    assert any("90" in line and "85" in line for line in lines)
-    assert not any("incline" in line for line in lines)
-    assert any("incline" in line for line in nudge_lines(WeeklyTargets(9, 120, 30, True)))
 
 
 # -- delivery helpers -----------------------------------------------------------------------------------
