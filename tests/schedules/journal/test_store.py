@@ -17,27 +17,19 @@ from sqlalchemy.exc import IntegrityError
 
 from schedules.errors import InputError
 from schedules.feedback.report import Vote, format_report
-from schedules.journal.progress import summarize
-from schedules.journal.store import (
-    MAX_DAY_MINUTES,
+from schedules.feedback.store import (
     content_report,
-    delete_user_journal,
-    export_user_journal,
-    feedback_table,
-    log_walk,
     prune_unanswered,
     record_unanswered,
     record_vote,
     report_rows,
-    unanswered_table,
-    user_timezone,
-    walks_between,
-    walks_table,
 )
+from schedules.journal.progress import summarize
+from schedules.journal.store import MAX_DAY_MINUTES, log_walk, user_timezone, walks_between
 from schedules.journal.walklog import WalkInputError, validate_walk
-from schedules.reminders.service import ReminderService
 from schedules.store.db import Database
-from schedules.store.schema import users_table
+from schedules.store.schema import feedback_table, unanswered_table, users_table, walks_table
+from schedules.store.userdata import erase_user, export_user
 
 NOW = datetime(2025, 6, 18, 18, 0, tzinfo=UTC)
 USER = 123456789012345678
@@ -211,9 +203,10 @@ async def _fill(db: Database, user: int) -> None:
 async def test_export_is_json_and_holds_only_the_callers_rows(db: Database) -> None:
     await _fill(db, USER)
     await _fill(db, OTHER)
-    data = await export_user_journal(db, USER)
+    data = await export_user(db, USER, "journal", "feedback")
     json.dumps(data)
     assert [len(data[k]) for k in ("walks", "feedback", "unanswered")] == [1, 1, 1]
+    assert data["answers"] == []
     assert all(row["user_id"] == USER for rows in data.values() for row in rows)
     assert data["walks"][0]["note"] == "by the river"
     assert data["walks"][0]["local_date"] == "2025-06-18"
@@ -222,20 +215,31 @@ async def test_export_is_json_and_holds_only_the_callers_rows(db: Database) -> N
 async def test_delete_leaves_nothing_and_spares_others(db: Database) -> None:
     await _fill(db, USER)
     await _fill(db, OTHER)
-    assert await delete_user_journal(db, USER) == 3
-    assert await export_user_journal(db, USER) == {"walks": [], "feedback": [], "unanswered": []}
-    assert [len(v) for v in (await export_user_journal(db, OTHER)).values()] == [1, 1, 1]
-    assert await delete_user_journal(db, USER) == 0
+    assert await erase_user(db, USER, "journal", "feedback") == 3
+    assert await export_user(db, USER, "journal", "feedback") == {
+        "walks": [],
+        "feedback": [],
+        "unanswered": [],
+        "answers": [],
+    }
+    others = await export_user(db, OTHER, "journal", "feedback")
+    assert [len(others[k]) for k in ("walks", "feedback", "unanswered")] == [1, 1, 1]
+    assert await erase_user(db, USER, "journal", "feedback") == 0
 
 
-async def test_the_reminder_services_delete_cascades_to_walks_and_votes(db: Database) -> None:
+async def test_deleting_the_user_row_cascades_to_walks_and_votes(db: Database) -> None:
     await _fill(db, USER)
-    assert await ReminderService(db).delete_user_data(USER) is True
-    data = await export_user_journal(db, USER)
+    assert await erase_user(db, USER, "reminders") > 0  # the users row
+    data = await export_user(db, USER, "journal", "feedback")
     assert data["walks"] == [] and data["feedback"] == []
-    assert len(data["unanswered"]) == 1  # no foreign key: delete_user_journal removes these
-    await delete_user_journal(db, USER)
-    assert await export_user_journal(db, USER) == {"walks": [], "feedback": [], "unanswered": []}
+    assert len(data["unanswered"]) == 1  # no foreign key: the feedback erase removes these
+    await erase_user(db, USER)
+    assert await export_user(db, USER, "journal", "feedback") == {
+        "walks": [],
+        "feedback": [],
+        "unanswered": [],
+        "answers": [],
+    }
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------
@@ -274,6 +278,6 @@ async def test_postgres_concurrent_votes_keep_one_row(pg: Database) -> None:
     assert await count(pg, feedback_table) == 1
     await _fill(pg, OTHER)
     await log_walk(pg, USER, entry(20), zone="UTC")
-    assert await ReminderService(pg).delete_user_data(USER) is True
-    assert (await export_user_journal(pg, USER))["walks"] == []
+    assert await erase_user(pg, USER, "reminders") > 0
+    assert (await export_user(pg, USER, "journal"))["walks"] == []
     assert await count(pg, feedback_table) == 1  # OTHER's vote
