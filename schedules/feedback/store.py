@@ -149,15 +149,7 @@ async def record_vote(db: Database, vote: Vote, *, now: datetime) -> bool:
         ).first()
         await conn.execute(
             dialect_insert(conn, f)
-            .values(
-                user_id=vote.user_id,
-                answer_id=vote.answer_id,
-                unit_id=vote.unit_id,
-                question=vote.question,
-                helpful=vote.helpful,
-                created_at=now,
-                updated_at=now,
-            )
+            .values(**vote.model_dump(), created_at=now, updated_at=now)
             .on_conflict_do_update(
                 index_elements=["user_id", "answer_id"],
                 set_={"helpful": vote.helpful, "updated_at": now},

@@ -84,6 +84,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.schema import SchemaItem
 
 __all__ = [
     "BigId",
@@ -159,14 +160,35 @@ def _user(*, primary_key: bool = False) -> Column[int]:
     )
 
 
+def _user_rows(name: str, *items: SchemaItem) -> Table:
+    """A table of many rows per user: an ``id``, the ``user_id`` (erased with the user), then
+    ``items``."""
+    return Table(name, metadata, _id(), _user(), *items)
+
+
+def _instant(name: str, *, index: bool | None = None) -> Column[datetime]:
+    """A required instant (UTC)."""
+    return Column(name, UTCDateTime(), nullable=False, index=index)
+
+
+def _question() -> Column[str]:
+    """A question as stored: normalised, at most 300 characters."""
+    return Column("question", String(300), nullable=False)
+
+
+def _asker() -> Column[int]:
+    """Who asked; no foreign key: asking creates no ``users`` row."""
+    return Column("user_id", BigInteger, index=True)
+
+
 # -- reminders ----------------------------------------------------------------------------------
 
 users_table = Table(
     "users",
     metadata,
     Column("user_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("timezone", String(64), nullable=True),
-    Column("created_at", UTCDateTime(), nullable=False),
+    Column("timezone", String(64)),
+    _instant("created_at"),
 )
 
 subscriptions_table = Table(
@@ -176,43 +198,40 @@ subscriptions_table = Table(
     Column("local_time", Time(), nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("destination", String(8), nullable=False),  # 'dm' | 'channel'
-    Column("channel_id", BigInteger, nullable=True),
-    Column("guild_id", BigInteger, nullable=True),
-    Column("dm_channel_id", BigInteger, nullable=True),
+    Column("channel_id", BigInteger),
+    Column("guild_id", BigInteger),
+    Column("dm_channel_id", BigInteger),
     Column("nudges", Boolean, server_default=text("true"), nullable=False),
     Column("active", Boolean, server_default=text("true"), nullable=False),
-    Column("paused_reason", String(32), nullable=True),
+    Column("paused_reason", String(32)),
     Column("pause_notice", Boolean, server_default=text("false"), nullable=False),
-    Column("next_due_utc", UTCDateTime(), nullable=True, index=True),
-    Column("next_local_date", Date(), nullable=True),
-    Column("last_local_date", Date(), nullable=True),
-    Column("plan_started_on", Date(), nullable=True),
+    Column("next_due_utc", UTCDateTime(), index=True),
+    Column("next_local_date", Date()),
+    Column("last_local_date", Date()),
+    Column("plan_started_on", Date()),
     Column("plan_week", SmallInteger, server_default=text("1"), nullable=False),
     Column("cadence_target", SmallInteger, nullable=False),
     Column("minutes_target", SmallInteger, nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("updated_at", UTCDateTime(), nullable=False),
+    _instant("created_at"),
+    _instant("updated_at"),
 )
 
-deliveries_table = Table(
+deliveries_table = _user_rows(
     "deliveries",
-    metadata,
-    _id(),
-    _user(),
     Column("kind", String(16), nullable=False),  # 'reminder' | 'nudge' | 'snooze'
-    Column("due_utc", UTCDateTime(), nullable=False),
+    _instant("due_utc"),
     Column("local_date", Date(), nullable=False),
     Column("status", String(16), nullable=False),  # claimed | sent | failed | skipped
     Column("late", Boolean, server_default=text("false"), nullable=False),
     Column("attempts", SmallInteger, server_default=text("0"), nullable=False),
-    Column("claimed_at", UTCDateTime(), nullable=True),
-    Column("lease_owner", String(64), nullable=True),
-    Column("lease_until", UTCDateTime(), nullable=True),
-    Column("sent_at", UTCDateTime(), nullable=True),
-    Column("message_id", BigInteger, nullable=True),
-    Column("error", String(200), nullable=True),
-    Column("payload", JSON, nullable=True),
-    Column("acked_at", UTCDateTime(), nullable=True),
+    Column("claimed_at", UTCDateTime()),
+    Column("lease_owner", String(64)),
+    Column("lease_until", UTCDateTime()),
+    Column("sent_at", UTCDateTime()),
+    Column("message_id", BigInteger),
+    Column("error", String(200)),
+    Column("payload", JSON),
+    Column("acked_at", UTCDateTime()),
     UniqueConstraint("user_id", "kind", "due_utc"),
     # Expired claims are found through this (small: only rows still 'claimed').
     Index(
@@ -227,30 +246,27 @@ snoozes_table = Table(
     "snoozes",
     metadata,
     _user(primary_key=True),
-    Column("due_utc", UTCDateTime(), nullable=False, index=True),
-    Column("created_at", UTCDateTime(), nullable=False),
+    _instant("due_utc", index=True),
+    _instant("created_at"),
 )
 
 sweepers_table = Table(
     "sweepers",
     metadata,
     Column("owner", String(64), primary_key=True),
-    Column("seen_at", UTCDateTime(), nullable=False, index=True),
+    _instant("seen_at", index=True),
 )
 
 # -- journal ------------------------------------------------------------------------------------
 
-walks_table = Table(
+walks_table = _user_rows(
     "walks",
-    metadata,
-    _id(),
-    _user(),
     Column("local_date", Date, nullable=False),
     Column("minutes", SmallInteger, nullable=False),
-    Column("cadence", SmallInteger, nullable=True),
-    Column("pain", SmallInteger, nullable=True),
-    Column("note", String(500), nullable=True),  # schedules.journal.walklog.MAX_NOTE
-    Column("logged_at", UTCDateTime(), nullable=False),
+    Column("cadence", SmallInteger),
+    Column("pain", SmallInteger),
+    Column("note", String(500)),  # schedules.journal.walklog.MAX_NOTE
+    _instant("logged_at"),
     CheckConstraint("minutes BETWEEN 1 AND 300", name="minutes_range"),
     CheckConstraint("cadence IS NULL OR cadence BETWEEN 30 AND 250", name="cadence_range"),
     CheckConstraint("pain IS NULL OR pain BETWEEN 0 AND 10", name="pain_range"),
@@ -259,17 +275,14 @@ walks_table = Table(
 
 # -- feedback -----------------------------------------------------------------------------------
 
-feedback_table = Table(
+feedback_table = _user_rows(
     "feedback",
-    metadata,
-    _id(),
-    _user(),
     Column("answer_id", BigInteger, nullable=False),
     Column("unit_id", String(32), nullable=False, index=True),
-    Column("question", String(300), nullable=False),
+    _question(),
     Column("helpful", Boolean, nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("updated_at", UTCDateTime(), nullable=False),
+    _instant("created_at"),
+    _instant("updated_at"),
     UniqueConstraint("user_id", "answer_id"),
 )
 
@@ -277,9 +290,9 @@ unanswered_table = Table(
     "unanswered",
     metadata,
     _id(),
-    Column("user_id", BigInteger, nullable=True, index=True),
-    Column("question", String(300), nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False, index=True),
+    _asker(),
+    _question(),
+    _instant("created_at", index=True),
 )
 
 answers_table = Table(
@@ -287,9 +300,9 @@ answers_table = Table(
     metadata,
     _id(),
     Column("answer_id", BigInteger, nullable=False),
-    Column("user_id", BigInteger, nullable=True, index=True),
+    _asker(),
     Column("unit_id", String(32), nullable=False),
-    Column("question", String(300), nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False, index=True),
+    _question(),
+    _instant("created_at", index=True),
     UniqueConstraint("answer_id"),
 )

@@ -15,16 +15,10 @@ from schedules.feedback.store import record_unanswered, record_vote, remember_an
 from schedules.journal.store import log_walk
 from schedules.journal.walklog import MAX_NOTE, validate_walk
 from schedules.reminders.service import ReminderService
+from schedules.store import userdata
 from schedules.store.db import Database
 from schedules.store.schema import metadata, walks_table
-from schedules.store.userdata import (
-    FEATURES,
-    erase_user,
-    export_user,
-    jsonable,
-    register,
-    registrations,
-)
+from schedules.store.userdata import erase_user, export_user
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ALICE = 111111111111111111
@@ -43,19 +37,19 @@ def _holds_user_ids(table: Table) -> bool:
 
 
 def test_every_table_with_a_user_id_is_covered_by_a_registration() -> None:
-    covered = {t.name for entry in registrations() for t in entry.tables}
+    covered = {t.name for entry in userdata.registrations() for t in entry.tables}
     with_user_ids = {t.name for t in metadata.tables.values() if _holds_user_ids(t)}
     assert with_user_ids, "the schema has per-user tables"
     missing = with_user_ids - covered
     assert not missing, f"no /privacy registration covers {sorted(missing)}"
-    assert [entry.feature for entry in registrations()] == list(FEATURES)
+    assert [entry.feature for entry in userdata.registrations()] == list(userdata.FEATURES)
 
 
 def test_registrations_are_checked() -> None:
     with pytest.raises(ValueError):
-        register("clubs", walks_table)
+        userdata.register("clubs", walks_table)
     with pytest.raises(ValueError):
-        registrations("clubs")
+        userdata.registrations("clubs")
 
 
 def test_the_walk_note_column_fits_the_longest_note() -> None:
@@ -64,7 +58,7 @@ def test_the_walk_note_column_fits_the_longest_note() -> None:
 
 def test_jsonable_converts_dates_and_instants_recursively() -> None:
     value = {"a": [NOW, NOW.date()], "b": (NOW.time(),), "c": 1, "d": None}
-    assert jsonable(value) == {
+    assert userdata.jsonable(value) == {
         "a": ["2026-03-02T09:00:00+00:00", "2026-03-02"],
         "b": ["09:00:00"],
         "c": 1,
