@@ -1,4 +1,4 @@
-"""What the ``/reminders`` cog calls: opt in, opt out, status, snooze, done, privacy.
+"""What the ``/reminders`` cog calls: opt in, opt out, status, snooze, done.
 
 Usage::
 
