@@ -155,7 +155,10 @@ async def erase_user(db: Database, user_id: int, *features: str) -> int:
     """
     user_id = _user_id(user_id)
     removed = 0
+    u = users_table
     async with db.begin() as conn:
+        # The users row first, as ensure_user takes it: writes about one user queue, not deadlock.
+        await conn.execute(select(u.c.user_id).where(u.c.user_id == user_id).with_for_update())
         for entry in reversed(registrations(*features)):
             removed += await entry.erase_rows(conn, user_id)
     return removed

@@ -19,6 +19,9 @@ from schedules.store import userdata
 from schedules.store.db import Database
 from schedules.store.schema import metadata, walks_table
 from schedules.store.userdata import erase_user, export_user
+from tests.schedules.journal.test_store import pg
+
+__all__ = ["pg"]  # the PostgreSQL fixture
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ALICE = 111111111111111111
@@ -121,3 +124,8 @@ async def test_one_zone_rule_per_caller(db: Database) -> None:
     vote = Vote(user_id=BOB, answer_id=1, unit_id="posture", question="q", helpful=True)
     await record_vote(db, vote, now=NOW)
     assert (await export_user(db, BOB, "reminders"))["user"]["timezone"] is None
+
+
+@pytest.mark.postgres
+async def test_export_and_erase_on_postgres(pg: Database) -> None:
+    await test_export_and_erase_cover_every_feature_and_spare_others(pg)
