@@ -1,28 +1,30 @@
-"""Subscriptions, reminders, nudges and progression. Never imports discord.py or bot.
+"""What WalkWell keeps about people over time. Never imports discord.py or bot.
 
-The bot's ``/reminders`` cog needs four things, each in its own module (import them from there;
-this package imports nothing at start so ``walkwell ask`` stays fast):
+This package imports nothing at start (so ``walkwell ask`` stays fast); import each room's
+modules where they are needed. Rooms:
 
-``schedules.store.db.Database``
-    ``db = await Database.open()`` connects to ``DATABASE_URL`` (SQLite in WAL mode by default,
-    PostgreSQL via asyncpg) and applies pending migrations. ``await db.close()``.
-``schedules.reminders.engine.ReminderEngine``
-    ``engine = ReminderEngine(db, sender)``; ``await engine.start()`` in ``setup_hook`` /
-    ``cog_load`` (one APScheduler sweep a minute, first one at once); ``await engine.stop()``.
-    ``engine.last_sweep_at`` (UTC) is there for a health check.
-``schedules.reminders.delivery``
-    The ``Sender`` protocol the bot implements (``async def send(item: Outgoing) ->
-    SendOutcome``), the ``Outgoing`` item (who, where, nonce, today's focus unit, a nudge's
-    targets, ``late``) and ``SendOutcome`` (ok / blocked_dm / channel_unavailable /
-    rate_limited / error).
-``schedules.reminders.service.ReminderService``
-    ``ReminderService(db, engine=engine)``: ``subscribe``, ``unsubscribe``, ``status``,
-    ``pop_pause_notice``, ``snooze``, ``mark_done``, ``export_user_data``, ``delete_user_data``.
-    Bad input raises ``schedules.errors.InputError`` (``.user_message``), storing nothing.
+``schedules.store``
+    The database: ``db.Database`` (``await Database.open()`` connects to ``DATABASE_URL``, SQLite
+    in WAL mode by default or PostgreSQL via asyncpg, and applies pending migrations),
+    ``schema`` (every table, SQLAlchemy Core), ``migrations/`` (Alembic), ``users.ensure_user``
+    (the ``users`` row) and ``userdata`` (``/privacy``: each feature registers how to export and
+    erase its own tables; ``export_user`` and ``erase_user`` run them all).
+``schedules.reminders``
+    Daily walk reminders: ``service.ReminderService`` (subscribe, unsubscribe, status, snooze,
+    done), the ``engine`` that sends them (one APScheduler sweep a minute), ``delivery`` (the
+    ``Sender`` interface the bot implements), ``timecalc`` and ``zones`` (local times and IANA
+    timezones, no database).
+``schedules.plan``
+    The weekly targets: ``progression`` (the plan's steps), ``adapt`` (adjusting them to the walk
+    log), ``planner`` (each new week's targets), ``weeks`` (week arithmetic).
+``schedules.journal``
+    The walk log: ``walklog`` (validating a walk), ``store`` (walks in the database, the user's
+    zone), ``progress`` (the weekly summary), ``charts``, ``texts``.
+``schedules.feedback``
+    "Was this helpful?": ``store`` (the questions behind answers, votes, unanswered questions, the
+    content report's data) and ``report`` (building and formatting ``walkwell report``, pure).
 
-For autocomplete and validation without a database: ``schedules.reminders.timecalc.parse_local_time``,
-``schedules.reminders.zones.resolve_timezone`` / ``search_timezones`` / ``warm_up``.
-Progression numbers: ``schedules.plan.progression.ProgressionPlan`` (pass the guide's numbers from the
-content files to both the engine and the service: ``plan=``).
-Settings: ``schedules.settings.DatabaseSettings`` / ``ReminderSettings``.
+Beside the rooms: ``settings`` (the settings of everything stateful), ``errors`` (``InputError``
+and its kinds: bad input, with a ``user_message``, nothing stored), ``checks`` (input checks the
+storage functions share) and ``cli`` (``walkwell db upgrade``, ``walkwell report``).
 """

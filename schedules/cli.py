@@ -18,10 +18,14 @@ import argparse
 import asyncio
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from schedules.settings import DatabaseSettings
 
 __all__ = ["db_upgrade_main", "main", "report_main"]
 
@@ -32,12 +36,17 @@ def _settings_error(exc: ValidationError) -> str:
     return f"walkwell: invalid setting {where}: {err.get('msg', 'invalid value')}"
 
 
-def db_upgrade_main(args: argparse.Namespace | None = None) -> int:
-    """Apply pending migrations to ``DATABASE_URL``; print the revision it is at."""
+def _with_database(
+    what: str, job: Callable[[DatabaseSettings, str], Coroutine[Any, Any, str]]
+) -> int:
+    """Run ``job(settings, shown_url)`` on ``DATABASE_URL`` and print the text it returns.
+
+    Exit 0 done; 1 the job failed (unreachable server, locked file, failed migration), said in
+    one line; 2 a bad setting, said in one line. The URL is shown without its password.
+    """
     from sqlalchemy.engine import make_url
 
     from schedules.settings import DatabaseSettings
-    from schedules.store.db import create_engine, upgrade_schema
 
     try:
         settings = DatabaseSettings()
@@ -45,35 +54,36 @@ def db_upgrade_main(args: argparse.Namespace | None = None) -> int:
         print(_settings_error(exc), file=sys.stderr)
         return 2
     shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    try:
+        text = asyncio.run(job(settings, shown))
+    except Exception as exc:
+        print(f"walkwell: {what} failed for {shown}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(text)
+    return 0
 
-    async def run() -> str | None:
+
+def db_upgrade_main(args: argparse.Namespace | None = None) -> int:
+    """Apply pending migrations to ``DATABASE_URL``; print the revision it is at."""
+    from schedules.store.db import create_engine, upgrade_schema
+
+    async def upgrade(settings: DatabaseSettings, shown: str) -> str:
         engine = create_engine(settings)
         try:
-            return await upgrade_schema(engine)
+            revision = await upgrade_schema(engine)
         finally:
             await engine.dispose()
+        return f"database {shown} is at revision {revision}\n"
 
-    try:
-        revision = asyncio.run(run())
-    except Exception as exc:  # unreachable server, locked file, failed migration
-        print(
-            f"walkwell: database upgrade failed for {shown}: {type(exc).__name__}: {exc}",
-            file=sys.stderr,
-        )
-        return 1
-    print(f"database {shown} is at revision {revision}")
-    return 0
+    return _with_database("database upgrade", upgrade)
 
 
 def report_main(args: argparse.Namespace | None = None) -> int:
     """The content report from ``DATABASE_URL`` (see the module docstring)."""
     from datetime import UTC, datetime, timedelta
 
-    from sqlalchemy.engine import make_url
-
     from schedules.feedback.report import format_report
-    from schedules.journal.store import content_report
-    from schedules.settings import DatabaseSettings
+    from schedules.feedback.store import content_report
     from schedules.store.db import Database
 
     days = getattr(args, "days", None)
@@ -87,32 +97,18 @@ def report_main(args: argparse.Namespace | None = None) -> int:
         if value is not None and value < low:
             print(f"walkwell: {name} must be at least {low}", file=sys.stderr)
             return 2
-    try:
-        settings = DatabaseSettings()
-    except ValidationError as exc:
-        print(_settings_error(exc), file=sys.stderr)
-        return 2
-    shown = make_url(settings.database_url).render_as_string(hide_password=True)
     now = datetime.now(UTC)
     since = None if days is None else now - timedelta(days=days)
 
-    async def run() -> str:
+    async def report(settings: DatabaseSettings, _shown: str) -> str:
         db = await Database.open(settings)
         try:
-            report = await content_report(
-                db, now=now, since=since, min_votes=min_votes, limit=limit
-            )
+            data = await content_report(db, now=now, since=since, min_votes=min_votes, limit=limit)
         finally:
             await db.close()
-        return format_report(report)
+        return format_report(data)
 
-    try:
-        text = asyncio.run(run())
-    except Exception as exc:
-        print(f"walkwell: report failed for {shown}: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    sys.stdout.write(text)
-    return 0
+    return _with_database("report", report)
 
 
 def _revision(message: str) -> int:

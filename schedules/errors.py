@@ -1,4 +1,4 @@
-"""Errors the reminder engine raises for bad input.
+"""Errors for bad input, shared by every storage module.
 
 Every error a user can cause is an :class:`InputError`: a ``ValueError`` carrying a short,
 user-facing ``user_message`` the bot can show privately as is. Nothing is stored when one is raised.

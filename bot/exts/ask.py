@@ -78,7 +78,7 @@ class Ask(commands.Cog):
     async def _unanswered(self, question: str, user_id: int | None) -> None:
         if self.bot.db is None:
             return
-        from schedules.journal.store import record_unanswered
+        from schedules.feedback.store import record_unanswered
 
         try:
             await record_unanswered(self.bot.db, question, now=datetime.now(UTC), user_id=user_id)

@@ -1,14 +1,13 @@
 """``/privacy export`` and ``/privacy delete``: people see and erase what WalkWell stores.
 
-- export: one JSON file, privately: the reminder data (:meth:`ReminderService.export_user_data`),
-  the journal (walks, votes, unanswered questions: :func:`schedules.journal.store.export_user_journal`)
-  and the questions kept for feedback buttons (:func:`schedules.feedback.answers.export_user_answers`).
+- export: one JSON file, privately: everything every feature keeps about the person
+  (:func:`schedules.store.userdata.export_user`: reminders, walks, votes, questions).
 - delete: a private confirm button (its state is in its custom id, so it survives a restart, for
-  :data:`CONFIRM_SECONDS`), then everything is erased; reminders stop at once (the engine forgets
-  the user before the rows go).
+  :data:`CONFIRM_SECONDS`), then everything is erased (:func:`schedules.store.userdata.erase_user`);
+  reminders stop at once (the engine forgets the user before the rows go).
 
 The cog also prunes what is kept only for a while (see the README): the questions behind answers
-after :data:`schedules.feedback.answers.KEEP_DAYS` days, unanswered questions after
+after :data:`schedules.feedback.store.KEEP_DAYS` days, unanswered questions after
 :data:`UNANSWERED_KEEP_DAYS`.
 """
 
@@ -42,14 +41,10 @@ EXPORT_FILENAME = "walkwell-data.json"
 
 async def export_everything(bot: WalkWell, user_id: int) -> dict[str, Any]:
     """Everything stored about ``user_id``, JSON-ready."""
-    from schedules.feedback.answers import export_user_answers
-    from schedules.journal.store import export_user_journal
+    from schedules.store.userdata import export_user
 
-    assert bot.db is not None and bot.reminders is not None
-    data: dict[str, Any] = dict(await bot.reminders.export_user_data(user_id))
-    data.update(await export_user_journal(bot.db, user_id))
-    data["answers"] = await export_user_answers(bot.db, user_id)
-    return data
+    assert bot.db is not None
+    return await export_user(bot.db, user_id)
 
 
 def is_empty(data: dict[str, Any]) -> bool:
@@ -57,15 +52,13 @@ def is_empty(data: dict[str, Any]) -> bool:
 
 
 async def erase_everything(bot: WalkWell, user_id: int) -> bool:
-    """Erase everything stored about ``user_id`` (reminders first: they stop at once)."""
-    from schedules.feedback.answers import delete_user_answers
-    from schedules.journal.store import delete_user_journal
+    """Erase everything stored about ``user_id`` (the reminder engine forgets them first)."""
+    from schedules.store.userdata import erase_user
 
     assert bot.db is not None and bot.reminders is not None
-    removed = await bot.reminders.delete_user_data(user_id)
-    removed_journal = await delete_user_journal(bot.db, user_id)
-    removed_answers = await delete_user_answers(bot.db, user_id)
-    return bool(removed or removed_journal or removed_answers)
+    if bot.reminders.engine is not None:
+        bot.reminders.engine.forget_user(user_id)
+    return await erase_user(bot.db, user_id) > 0
 
 
 class _Confirm(
@@ -145,8 +138,7 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description="See or
     @tasks.loop(hours=6)
     async def prune(self) -> None:
         """Forget what is kept only for a while (see the module docstring)."""
-        from schedules.feedback.answers import prune_answers
-        from schedules.journal.store import prune_unanswered
+        from schedules.feedback.store import prune_answers, prune_unanswered
 
         db = self.bot.db
         if db is None:

@@ -168,7 +168,7 @@ def remember_question(
         return None
     from datetime import UTC, datetime
 
-    from schedules.feedback.answers import remember_answer
+    from schedules.feedback.store import remember_answer
 
     async def write() -> None:
         try:
@@ -191,7 +191,7 @@ class FeedbackButton(
     """ "Was this helpful?" Yes or No under an answer: ``ww:fb:<y|n>:<unit id>:<answer key>``.
 
     The answer key is the id of the interaction or message the answer replied to; the question
-    asked is looked up by it (:mod:`schedules.feedback.answers`), so a vote works after a restart. One vote
+    asked is looked up by it (:mod:`schedules.feedback.store`), so a vote works after a restart. One vote
     per person per answer: voting again changes it.
     """
 
@@ -231,9 +231,8 @@ class FeedbackButton(
         from pydantic import ValidationError
 
         from schedules.errors import InputError
-        from schedules.feedback.answers import answer_context
         from schedules.feedback.report import Vote
-        from schedules.journal.store import record_vote
+        from schedules.feedback.store import answer_context, record_vote
 
         bot = cast("WalkWell", interaction.client)
         try:

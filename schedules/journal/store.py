@@ -1,76 +1,30 @@
-"""The walk log and answer feedback in the database (issue 5): tables and async repository functions.
+"""The walk log in the database: log a walk, read walks back, the user's zone.
 
-Tables (created by migration ``0002_journal``; defined here on :data:`schedules.store.schema.metadata`
-so migrations and models stay comparable):
-
-``walks``
-    One row per logged walk: ``user_id`` (-> ``users``, ``ON DELETE CASCADE``), ``local_date`` (the
-    user's local day it counts for), ``minutes``, ``cadence``, ``pain``, ``note``, ``logged_at``
-    (UTC). Indexed by ``(user_id, local_date)``. CHECK constraints repeat the validation's ranges.
-``feedback``
-    "Was this helpful?" votes: ``user_id`` (-> ``users``, cascade), ``answer_id`` (the answer
-    message's id), ``unit_id``, ``question`` (normalised, at most 300 characters), ``helpful``,
-    ``created_at``, ``updated_at``. UNIQUE ``(user_id, answer_id)``: one vote per person per
-    answer; voting again changes the vote.
-``unanswered``
-    Questions the guide could not answer, for the content report: ``question``, ``created_at``
-    (indexed, for pruning), and ``user_id`` (no foreign key: nobody gets a ``users`` row just for
-    asking) so ``/privacy`` can export and erase a person's questions too. The report never shows
-    who asked.
-
-Every function takes the :class:`~schedules.store.db.Database`; bad input raises
-:class:`~schedules.errors.InputError` before anything is written. Deleting the ``users`` row (what
-``ReminderService.delete_user_data`` does) cascades to ``walks`` and ``feedback``; call
-:func:`delete_user_journal` as well so the user's ``unanswered`` rows go too (it also deletes the
-walks and feedback itself, so it is complete on its own).
+The ``walks`` table is in :mod:`schedules.store.schema`; the journal answers for it in
+``/privacy`` (:mod:`schedules.store.userdata`). Every function takes the
+:class:`~schedules.store.db.Database`; bad input raises :class:`~schedules.errors.InputError`
+before anything is written.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from dataclasses import dataclass, fields
+from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    Column,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    SmallInteger,
-    String,
-    Table,
-    UniqueConstraint,
-    delete,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import func, select
 
-from schedules.checks import aware as _aware
 from schedules.checks import user_id as _user_id
-from schedules.feedback.report import Report, Vote, build_report, normalise_question
-from schedules.journal.walklog import MAX_NOTE, WalkEntry, WalkInputError
-from schedules.store.db import Database, dialect_insert
-from schedules.store.schema import UTCDateTime, metadata, users_table
+from schedules.journal.walklog import WalkEntry, WalkInputError
+from schedules.store.db import Database
+from schedules.store.schema import users_table, walks_table
+from schedules.store.userdata import register
+from schedules.store.users import ensure_user
 
 __all__ = [
     "MAX_DAY_MINUTES",
-    "StoredVote",
     "StoredWalk",
-    "content_report",
-    "delete_user_journal",
-    "export_user_journal",
-    "feedback_table",
     "log_walk",
-    "prune_unanswered",
-    "record_unanswered",
-    "record_vote",
-    "report_rows",
-    "unanswered_table",
     "user_timezone",
     "walks_between",
     "walks_table",
@@ -79,55 +33,7 @@ __all__ = [
 #: No local day holds more walking than this (minutes); a log that would pass it is refused.
 MAX_DAY_MINUTES = 24 * 60
 
-_BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-
-def _user_fk() -> ForeignKey:
-    return ForeignKey("users.user_id", ondelete="CASCADE")
-
-
-walks_table = Table(
-    "walks",
-    metadata,
-    Column("id", _BigId, primary_key=True, autoincrement=True),
-    Column("user_id", BigInteger, _user_fk(), nullable=False),
-    Column("local_date", Date, nullable=False),
-    Column("minutes", SmallInteger, nullable=False),
-    Column("cadence", SmallInteger, nullable=True),
-    Column("pain", SmallInteger, nullable=True),
-    Column("note", String(MAX_NOTE), nullable=True),
-    Column("logged_at", UTCDateTime(), nullable=False),
-    CheckConstraint("minutes BETWEEN 1 AND 300", name="minutes_range"),
-    CheckConstraint("cadence IS NULL OR cadence BETWEEN 30 AND 250", name="cadence_range"),
-    CheckConstraint("pain IS NULL OR pain BETWEEN 0 AND 10", name="pain_range"),
-    Index("ix_walks_user_id_local_date", "user_id", "local_date"),
-)
-
-feedback_table = Table(
-    "feedback",
-    metadata,
-    Column("id", _BigId, primary_key=True, autoincrement=True),
-    Column("user_id", BigInteger, _user_fk(), nullable=False),
-    Column("answer_id", BigInteger, nullable=False),
-    Column("unit_id", String(32), nullable=False, index=True),
-    Column("question", String(300), nullable=False),
-    Column("helpful", Boolean, nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("updated_at", UTCDateTime(), nullable=False),
-    UniqueConstraint("user_id", "answer_id"),
-)
-
-unanswered_table = Table(
-    "unanswered",
-    metadata,
-    Column("id", _BigId, primary_key=True, autoincrement=True),
-    Column("user_id", BigInteger, nullable=True, index=True),
-    Column("question", String(300), nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False, index=True),
-)
-
-#: The journal's per-user tables, children of ``users`` first (export order).
-JOURNAL_TABLES: list[Table] = [walks_table, feedback_table, unanswered_table]
+register("journal", walks_table)
 
 
 @dataclass(frozen=True)
@@ -144,30 +50,6 @@ class StoredWalk:
     logged_at: datetime
 
 
-@dataclass(frozen=True)
-class StoredVote:
-    """A vote as the report needs it (satisfies :class:`schedules.feedback.report.VoteLike`)."""
-
-    unit_id: str
-    helpful: bool
-    question: str
-
-
-async def _ensure_user(conn: Any, user_id: int, zone: str | None, now: datetime) -> None:
-    """Create the ``users`` row if missing; set its timezone only when it has none."""
-    await conn.execute(
-        dialect_insert(conn, users_table)
-        .values(user_id=user_id, timezone=zone, created_at=now)
-        .on_conflict_do_nothing(index_elements=["user_id"])
-    )
-    if zone is not None:
-        await conn.execute(
-            update(users_table)
-            .where(users_table.c.user_id == user_id, users_table.c.timezone.is_(None))
-            .values(timezone=zone)
-        )
-
-
 async def user_timezone(db: Database, user_id: int) -> str | None:
     """The IANA zone the user's local days are counted in (set by reminders or a walk), or None."""
     user_id = _user_id(user_id)
@@ -182,7 +64,8 @@ async def user_timezone(db: Database, user_id: int) -> str | None:
         )
 
 
-# -- walks -------------------------------------------------------------------------------------------
+#: What a walk row takes from its :class:`WalkEntry`.
+_ENTRY_FIELDS = ("local_date", "minutes", "cadence", "pain", "note", "logged_at")
 
 
 async def log_walk(
@@ -199,7 +82,7 @@ async def log_walk(
         raise TypeError("entry must be a WalkEntry (use validate_walk)")
     w = walks_table
     async with db.begin() as conn:
-        await _ensure_user(conn, user_id, zone, entry.logged_at)
+        await ensure_user(conn, user_id, now=entry.logged_at, zone=zone)
         day_total = (
             await conn.execute(
                 select(func.coalesce(func.sum(w.c.minutes), 0)).where(
@@ -213,43 +96,15 @@ async def log_walk(
                 "please check the minutes.",
                 "minutes",
             )
-        result = await conn.execute(
-            w.insert()
-            .values(
-                user_id=user_id,
-                local_date=entry.local_date,
-                minutes=entry.minutes,
-                cadence=entry.cadence,
-                pain=entry.pain,
-                note=entry.note,
-                logged_at=entry.logged_at,
-            )
-            .returning(w.c.id)
-        )
+        values: dict[str, Any] = {"user_id": user_id}
+        values.update({f: getattr(entry, f) for f in _ENTRY_FIELDS})
+        result = await conn.execute(w.insert().values(**values).returning(w.c.id))
         walk_id = int(result.scalar_one())
-    return StoredWalk(
-        id=walk_id,
-        user_id=user_id,
-        local_date=entry.local_date,
-        minutes=entry.minutes,
-        cadence=entry.cadence,
-        pain=entry.pain,
-        note=entry.note,
-        logged_at=entry.logged_at,
-    )
+    return StoredWalk(id=walk_id, **values)
 
 
 def _walk(row: Any) -> StoredWalk:
-    return StoredWalk(
-        id=row.id,
-        user_id=row.user_id,
-        local_date=row.local_date,
-        minutes=row.minutes,
-        cadence=row.cadence,
-        pain=row.pain,
-        note=row.note,
-        logged_at=row.logged_at,
-    )
+    return StoredWalk(**{f.name: getattr(row, f.name) for f in fields(StoredWalk)})
 
 
 async def walks_between(db: Database, user_id: int, first: date, last: date) -> list[StoredWalk]:
@@ -265,131 +120,3 @@ async def walks_between(db: Database, user_id: int, first: date, last: date) -> 
             )
         ).all()
     return [_walk(r) for r in rows]
-
-
-# -- feedback ----------------------------------------------------------------------------------------
-
-
-async def record_vote(db: Database, vote: Vote, *, now: datetime) -> bool:
-    """Store a vote; voting again on the same answer changes it. True when it was a new vote."""
-    if not isinstance(vote, Vote):
-        raise TypeError("vote must be a feedback.Vote")
-    now = _aware(now).astimezone(UTC)
-    f = feedback_table
-    async with db.begin() as conn:
-        await _ensure_user(conn, vote.user_id, None, now)
-        existing = (
-            await conn.execute(
-                select(f.c.id).where(f.c.user_id == vote.user_id, f.c.answer_id == vote.answer_id)
-            )
-        ).first()
-        await conn.execute(
-            dialect_insert(conn, f)
-            .values(
-                user_id=vote.user_id,
-                answer_id=vote.answer_id,
-                unit_id=vote.unit_id,
-                question=vote.question,
-                helpful=vote.helpful,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_update(
-                index_elements=["user_id", "answer_id"],
-                set_={"helpful": vote.helpful, "updated_at": now},
-            )
-        )
-    return existing is None
-
-
-async def record_unanswered(
-    db: Database, question: str, *, now: datetime, user_id: int | None = None
-) -> bool:
-    """Remember a question the guide could not answer. False (nothing stored) when it is blank."""
-    text = normalise_question(question) if isinstance(question, str) else ""
-    if not text:
-        return False
-    uid = None if user_id is None else _user_id(user_id)
-    async with db.begin() as conn:
-        await conn.execute(
-            unanswered_table.insert().values(
-                user_id=uid, question=text, created_at=_aware(now).astimezone(UTC)
-            )
-        )
-    return True
-
-
-async def report_rows(
-    db: Database, *, since: datetime | None = None
-) -> tuple[list[StoredVote], list[str]]:
-    """The votes and unanswered questions the report needs (optionally only those since)."""
-    f, u = feedback_table, unanswered_table
-    votes_q = select(f.c.unit_id, f.c.helpful, f.c.question)
-    questions_q = select(u.c.question)
-    if since is not None:
-        votes_q = votes_q.where(f.c.updated_at >= _aware(since))
-        questions_q = questions_q.where(u.c.created_at >= since)
-    async with db.read() as conn:
-        votes = [
-            StoredVote(r.unit_id, bool(r.helpful), r.question)
-            for r in (await conn.execute(votes_q)).all()
-        ]
-        questions = [r.question for r in (await conn.execute(questions_q)).all()]
-    return votes, questions
-
-
-async def content_report(
-    db: Database,
-    *,
-    now: datetime,
-    since: datetime | None = None,
-    min_votes: int = 5,
-    limit: int = 10,
-) -> Report:
-    """The ``walkwell report`` data (format it with :func:`schedules.feedback.report.format_report`)."""
-    votes, questions = await report_rows(db, since=since)
-    return build_report(votes, questions, now=now, min_votes=min_votes, limit=limit)
-
-
-async def prune_unanswered(db: Database, *, before: datetime) -> int:
-    """Delete unanswered questions recorded before ``before``; returns how many."""
-    async with db.begin() as conn:
-        result = await conn.execute(
-            delete(unanswered_table).where(unanswered_table.c.created_at < _aware(before))
-        )
-    return int(cast(Any, result).rowcount or 0)
-
-
-# -- privacy -----------------------------------------------------------------------------------------
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return value
-
-
-async def export_user_journal(db: Database, user_id: int) -> dict[str, list[dict[str, Any]]]:
-    """The user's walks, votes and unanswered questions, JSON-ready: ``{table: [rows]}``."""
-    user_id = _user_id(user_id)
-    out: dict[str, list[dict[str, Any]]] = {}
-    async with db.read() as conn:
-        for table in JOURNAL_TABLES:
-            rows = (
-                await conn.execute(
-                    select(table).where(table.c.user_id == user_id).order_by(table.c.id)
-                )
-            ).all()
-            out[table.name] = [{k: _jsonable(v) for k, v in r._mapping.items()} for r in rows]
-    return out
-
-
-async def delete_user_journal(db: Database, user_id: int) -> int:
-    """Erase the user's walks, votes and unanswered questions; returns the rows removed."""
-    user_id = _user_id(user_id)
-    removed = 0
-    async with db.begin() as conn:
-        for table in JOURNAL_TABLES:
-            result = await conn.execute(delete(table).where(table.c.user_id == user_id))
-            removed += int(cast(Any, result).rowcount or 0)
-    return removed

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from knowledge.texts import Texts
-from schedules.journal.store import walks_table
 from schedules.plan.adapt import adapt_targets, format_nudge
 from schedules.plan.progression import DEFAULT_PLAN, ProgressionPlan, WeeklyTargets
+from schedules.store.schema import walks_table
 
 __all__ = ["JournalPlanner", "LogWalk"]
 

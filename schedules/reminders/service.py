@@ -1,4 +1,4 @@
-"""What the ``/reminders`` cog calls: opt in, opt out, status, snooze, done, privacy.
+"""What the ``/reminders`` cog calls: opt in, opt out, status, snooze, done.
 
 Usage::
 
@@ -15,20 +15,19 @@ Usage::
     await reminders.snooze(user_id)                      # the reminder's Snooze button
     await reminders.mark_done(user_id)                   # the reminder's Done button
     await reminders.unsubscribe(user_id)                 # /reminders stop: nothing more is sent
-    await reminders.export_user_data(user_id)            # /privacy export (JSON-ready dict)
-    await reminders.delete_user_data(user_id)            # /privacy delete: erases every row
 
 Every method validates its input first and raises :class:`schedules.errors.InputError` (with a
 short ``user_message``) before anything is stored. ``now=`` (timezone-aware) overrides the clock.
 
 Resuming after a pause (blocked DMs, channel gone) is ``subscribe`` again; it keeps the user's
-progression (week and targets). ``delete_user_data`` starts them from scratch.
+progression (week and targets). ``/privacy delete`` (:func:`schedules.store.userdata.erase_user`)
+starts them from scratch.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
@@ -42,14 +41,13 @@ from schedules.plan.progression import ProgressionPlan, WeeklyTargets
 from schedules.reminders.delivery import Where
 from schedules.reminders.timecalc import format_local_time, get_zone, next_due, parse_local_time
 from schedules.reminders.zones import resolve_timezone
-from schedules.store.db import Database, dialect_insert
+from schedules.store.db import Database
 from schedules.store.schema import (
-    USER_DATA_TABLES,
     deliveries_table,
     snoozes_table,
     subscriptions_table,
-    users_table,
 )
+from schedules.store.users import ensure_user
 
 if TYPE_CHECKING:
     from schedules.reminders.engine import Clock, ReminderEngine
@@ -110,16 +108,6 @@ class SubscriptionStatus:
     def next_due_unix(self) -> int | None:
         """Seconds since the epoch, for a Discord timestamp ``<t:...:F>``."""
         return None if self.next_due_utc is None else int(self.next_due_utc.timestamp())
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 class ReminderService:
@@ -190,7 +178,7 @@ class ReminderService:
         now = self._now(now)
 
         async with self.db.begin() as conn:
-            await self._ensure_user(conn, user_id, tz.key, now)
+            await ensure_user(conn, user_id, now=now, zone=tz.key, replace_zone=True)
             row = (
                 await conn.execute(
                     select(subs.c.last_local_date, subs.c.plan_started_on)
@@ -236,26 +224,6 @@ class ReminderService:
         status = await self.status(user_id)
         assert status is not None
         return status
-
-    async def _ensure_user(self, conn: Any, user_id: int, zone: str | None, now: datetime) -> None:
-        """Create the user row, or update its timezone. Locks it (serialises per user)."""
-        found = (
-            await conn.execute(
-                select(users_table.c.user_id)
-                .where(users_table.c.user_id == user_id)
-                .with_for_update()
-            )
-        ).first()
-        if found is None:
-            await conn.execute(
-                dialect_insert(conn, users_table)
-                .values(user_id=user_id, timezone=zone, created_at=now)
-                .on_conflict_do_update(index_elements=["user_id"], set_={"timezone": zone})
-            )
-        elif zone is not None:
-            await conn.execute(
-                update(users_table).where(users_table.c.user_id == user_id).values(timezone=zone)
-            )
 
     async def unsubscribe(self, user_id: int, *, now: datetime | None = None) -> bool:
         """Opt out: nothing more is sent (pending snooze and unsent claims are dropped).
@@ -404,35 +372,3 @@ class ReminderService:
                 return False
             await conn.execute(update(d).where(d.c.id == row.id).values(acked_at=now))
         return True
-
-    # -- privacy (issue 5) ----------------------------------------------------------------------
-
-    async def export_user_data(self, user_id: int) -> dict[str, Any]:
-        """Everything stored about the user, JSON-ready: ``{"user": {...} | None,
-        "<table>": [rows...]}`` for every table in ``USER_DATA_TABLES``."""
-        user_id = _user_id(user_id)
-        out: dict[str, Any] = {}
-        async with self.db.read() as conn:
-            user = (
-                await conn.execute(select(users_table).where(users_table.c.user_id == user_id))
-            ).first()
-            out["user"] = None if user is None else _jsonable(dict(user._mapping))
-            for table in USER_DATA_TABLES:
-                rows = (await conn.execute(select(table).where(table.c.user_id == user_id))).all()
-                out[table.name] = [_jsonable(dict(r._mapping)) for r in rows]
-        return out
-
-    async def delete_user_data(self, user_id: int) -> bool:
-        """Erase every row about the user (reminders stop at once). Returns whether anything
-        was stored."""
-        user_id = _user_id(user_id)
-        if self.engine is not None:
-            self.engine.forget_user(user_id)
-        removed = 0
-        async with self.db.begin() as conn:
-            for table in USER_DATA_TABLES:
-                result = await conn.execute(delete(table).where(table.c.user_id == user_id))
-                removed += cast(Any, result).rowcount or 0
-            result = await conn.execute(delete(users_table).where(users_table.c.user_id == user_id))
-            removed += cast(Any, result).rowcount or 0
-        return removed > 0

@@ -16,8 +16,7 @@ Migrations: Alembic, with the scripts inside the package (``schedules/store/migr
 programmatically on the application's own async engine by :func:`upgrade_schema` — at start-up
 (``Database.open``) and by ``walkwell db upgrade``. All pending revisions run in one transaction;
 on PostgreSQL it first takes an advisory lock, so processes starting together migrate once.
-Adding tables (issue 5: walks, feedback) is one more file in ``versions/``: see
-``schedules/store/migrations/README.md``.
+Adding a table is one more file in ``versions/``: see ``schedules/store/migrations/README.md``.
 """
 
 from __future__ import annotations

@@ -1,15 +1,18 @@
-"""The database schema (SQLAlchemy 2 declarative models). Migrations live in ``migrations/``.
+"""The database schema: every table WalkWell keeps, as SQLAlchemy Core tables on one ``metadata``.
 
-Every instant is stored in UTC and read back timezone-aware (:class:`UTCDateTime`); local times and
-dates are stored as wall-clock values next to the IANA zone they belong to.
+Migrations live in ``migrations/`` (each revision self-contained); a test compares the database
+they build with this module on SQLite and PostgreSQL. Every instant is stored in UTC and read back
+timezone-aware (:class:`UTCDateTime`); local times and dates are stored as wall-clock values next
+to the IANA zone they belong to. Discord ids are ``BIGINT``; auto-incrementing ids are
+:data:`BigId`.
 
-Tables
-------
+Reminders
+---------
 ``users``
     One row per Discord user we store anything about: ``user_id`` (snowflake), ``timezone``
-    (IANA, the zone their local days are counted in), ``created_at``. Every other per-user table
-    references it with ``ON DELETE CASCADE``, so deleting the user row erases all their data
-    (the privacy hook; issue 5's walks and feedback tables should do the same).
+    (IANA, the zone their local days are counted in), ``created_at``. ``subscriptions``,
+    ``deliveries``, ``snoozes``, ``walks`` and ``feedback`` reference it with ``ON DELETE
+    CASCADE``.
 ``subscriptions``
     One row per user: ``local_time`` + ``timezone``, ``destination`` (``dm`` | ``channel``),
     ``channel_id``/``guild_id`` (for ``channel``), ``dm_channel_id`` (cached so a reminder costs one
@@ -30,17 +33,42 @@ Tables
 ``sweepers``
     One row per running engine (``owner``, ``seen_at`` heartbeat): Discord's global rate limit
     is per bot, so the send budget is split among the engines seen in the last few minutes.
+
+Journal
+-------
+``walks``
+    One row per logged walk: ``user_id``, ``local_date`` (the user's local day it counts for),
+    ``minutes``, ``cadence``, ``pain``, ``note``, ``logged_at`` (UTC). Indexed by
+    ``(user_id, local_date)``. CHECK constraints repeat the validation's ranges.
+
+Feedback
+--------
+``feedback``
+    "Was this helpful?" votes: ``user_id``, ``answer_id`` (the answer message's id), ``unit_id``,
+    ``question`` (normalised, at most 300 characters), ``helpful``, ``created_at``,
+    ``updated_at``. UNIQUE ``(user_id, answer_id)``: one vote per person per answer.
+``unanswered``
+    Questions the guide could not answer, for the content report: ``question``, ``created_at``
+    (indexed, for pruning), and ``user_id`` (no foreign key: nobody gets a ``users`` row just for
+    asking) so ``/privacy`` can export and erase a person's questions too.
+``answers``
+    The question behind each recent answer, for its feedback buttons: ``answer_id`` (unique),
+    ``unit_id``, ``question``, ``user_id`` (who asked; no foreign key, like ``unanswered``),
+    ``created_at`` (indexed, for pruning).
+
+Who answers for which table's user data (``/privacy``): :mod:`schedules.store.userdata`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-from typing import Any, cast
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
+    Column,
     Date,
     DateTime,
     Dialect,
@@ -56,23 +84,22 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.schema import SchemaItem
 
 __all__ = [
-    "Base",
-    "Delivery",
-    "Snooze",
-    "Subscription",
-    "Sweeper",
+    "BigId",
+    "NAMING",
     "UTCDateTime",
-    "USER_DATA_TABLES",
-    "User",
+    "answers_table",
     "deliveries_table",
+    "feedback_table",
     "metadata",
     "snoozes_table",
     "subscriptions_table",
     "sweepers_table",
+    "unanswered_table",
     "users_table",
+    "walks_table",
 ]
 
 #: Stable constraint names, so migrations can refer to them on every backend.
@@ -117,112 +144,165 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-class Base(DeclarativeBase):
-    metadata = metadata
-    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime()}
+def _id() -> Column[int]:
+    return Column("id", BigId, primary_key=True, autoincrement=True)
 
 
-class User(Base):
-    __tablename__ = "users"
-
-    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    timezone: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class Subscription(Base):
-    __tablename__ = "subscriptions"
-
-    user_id: Mapped[int] = mapped_column(
+def _user(*, primary_key: bool = False) -> Column[int]:
+    """``user_id`` -> ``users``, erased with the user row."""
+    return Column(
+        "user_id",
         BigInteger,
         ForeignKey("users.user_id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    )
-    local_time: Mapped[time] = mapped_column(Time())
-    timezone: Mapped[str] = mapped_column(String(64))
-    destination: Mapped[str] = mapped_column(String(8))  # 'dm' | 'channel'
-    channel_id: Mapped[int | None] = mapped_column(BigInteger)
-    guild_id: Mapped[int | None] = mapped_column(BigInteger)
-    dm_channel_id: Mapped[int | None] = mapped_column(BigInteger)
-    nudges: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
-    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
-    paused_reason: Mapped[str | None] = mapped_column(String(32))
-    pause_notice: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
-    next_due_utc: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
-    next_local_date: Mapped[date | None] = mapped_column(Date())
-    last_local_date: Mapped[date | None] = mapped_column(Date())
-    plan_started_on: Mapped[date | None] = mapped_column(Date())
-    plan_week: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
-    cadence_target: Mapped[int] = mapped_column(SmallInteger)
-    minutes_target: Mapped[int] = mapped_column(SmallInteger)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class Delivery(Base):
-    __tablename__ = "deliveries"
-    __table_args__ = (
-        UniqueConstraint("user_id", "kind", "due_utc"),
-        # Expired claims are found through this (small: only rows still 'claimed').
-        Index(
-            "ix_deliveries_claimed_lease",
-            "lease_until",
-            postgresql_where=text("status = 'claimed'"),
-            sqlite_where=text("status = 'claimed'"),
-        ),
+        primary_key=primary_key,
+        autoincrement=False if primary_key else "auto",
+        nullable=False,
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("users.user_id", ondelete="CASCADE")
-    )
-    kind: Mapped[str] = mapped_column(String(16))  # 'reminder' | 'nudge' | 'snooze'
-    due_utc: Mapped[datetime] = mapped_column(UTCDateTime())
-    local_date: Mapped[date] = mapped_column(Date())
-    status: Mapped[str] = mapped_column(String(16))  # claimed | sent | failed | skipped
-    late: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
-    attempts: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    lease_owner: Mapped[str | None] = mapped_column(String(64))
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    message_id: Mapped[int | None] = mapped_column(BigInteger)
-    error: Mapped[str | None] = mapped_column(String(200))
-    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+def _user_rows(name: str, *items: SchemaItem) -> Table:
+    """A table of many rows per user: an ``id``, the ``user_id`` (erased with the user), then
+    ``items``."""
+    return Table(name, metadata, _id(), _user(), *items)
 
 
-class Snooze(Base):
-    __tablename__ = "snoozes"
-
-    user_id: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("users.user_id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    )
-    due_utc: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+def _instant(name: str, *, index: bool | None = None) -> Column[datetime]:
+    """A required instant (UTC)."""
+    return Column(name, UTCDateTime(), nullable=False, index=index)
 
 
-class Sweeper(Base):
-    """Engines sweeping right now (heartbeat each batch): the send budget is split among them."""
-
-    __tablename__ = "sweepers"
-
-    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+def _question() -> Column[str]:
+    """A question as stored: normalised, at most 300 characters."""
+    return Column("question", String(300), nullable=False)
 
 
-#: Core tables, for queries without the ORM.
-users_table = cast(Table, User.__table__)
-subscriptions_table = cast(Table, Subscription.__table__)
-deliveries_table = cast(Table, Delivery.__table__)
-snoozes_table = cast(Table, Snooze.__table__)
-sweepers_table = cast(Table, Sweeper.__table__)
+def _asker() -> Column[int]:
+    """Who asked; no foreign key: asking creates no ``users`` row."""
+    return Column("user_id", BigInteger, index=True)
 
-#: Tables holding per-user rows (column ``user_id``), children before ``users``: what
-#: ``ReminderService.delete_user_data`` erases and ``export_user_data`` returns. A migration that
-#: adds a per-user table (issue 5: walks, feedback) adds its table here too.
-USER_DATA_TABLES: list[Table] = [snoozes_table, deliveries_table, subscriptions_table]
+
+# -- reminders ----------------------------------------------------------------------------------
+
+users_table = Table(
+    "users",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("timezone", String(64)),
+    _instant("created_at"),
+)
+
+subscriptions_table = Table(
+    "subscriptions",
+    metadata,
+    _user(primary_key=True),
+    Column("local_time", Time(), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("destination", String(8), nullable=False),  # 'dm' | 'channel'
+    Column("channel_id", BigInteger),
+    Column("guild_id", BigInteger),
+    Column("dm_channel_id", BigInteger),
+    Column("nudges", Boolean, server_default=text("true"), nullable=False),
+    Column("active", Boolean, server_default=text("true"), nullable=False),
+    Column("paused_reason", String(32)),
+    Column("pause_notice", Boolean, server_default=text("false"), nullable=False),
+    Column("next_due_utc", UTCDateTime(), index=True),
+    Column("next_local_date", Date()),
+    Column("last_local_date", Date()),
+    Column("plan_started_on", Date()),
+    Column("plan_week", SmallInteger, server_default=text("1"), nullable=False),
+    Column("cadence_target", SmallInteger, nullable=False),
+    Column("minutes_target", SmallInteger, nullable=False),
+    _instant("created_at"),
+    _instant("updated_at"),
+)
+
+deliveries_table = _user_rows(
+    "deliveries",
+    Column("kind", String(16), nullable=False),  # 'reminder' | 'nudge' | 'snooze'
+    _instant("due_utc"),
+    Column("local_date", Date(), nullable=False),
+    Column("status", String(16), nullable=False),  # claimed | sent | failed | skipped
+    Column("late", Boolean, server_default=text("false"), nullable=False),
+    Column("attempts", SmallInteger, server_default=text("0"), nullable=False),
+    Column("claimed_at", UTCDateTime()),
+    Column("lease_owner", String(64)),
+    Column("lease_until", UTCDateTime()),
+    Column("sent_at", UTCDateTime()),
+    Column("message_id", BigInteger),
+    Column("error", String(200)),
+    Column("payload", JSON),
+    Column("acked_at", UTCDateTime()),
+    UniqueConstraint("user_id", "kind", "due_utc"),
+    # Expired claims are found through this (small: only rows still 'claimed').
+    Index(
+        "ix_deliveries_claimed_lease",
+        "lease_until",
+        postgresql_where=text("status = 'claimed'"),
+        sqlite_where=text("status = 'claimed'"),
+    ),
+)
+
+snoozes_table = Table(
+    "snoozes",
+    metadata,
+    _user(primary_key=True),
+    _instant("due_utc", index=True),
+    _instant("created_at"),
+)
+
+sweepers_table = Table(
+    "sweepers",
+    metadata,
+    Column("owner", String(64), primary_key=True),
+    _instant("seen_at", index=True),
+)
+
+# -- journal ------------------------------------------------------------------------------------
+
+walks_table = _user_rows(
+    "walks",
+    Column("local_date", Date, nullable=False),
+    Column("minutes", SmallInteger, nullable=False),
+    Column("cadence", SmallInteger),
+    Column("pain", SmallInteger),
+    Column("note", String(500)),  # schedules.journal.walklog.MAX_NOTE
+    _instant("logged_at"),
+    CheckConstraint("minutes BETWEEN 1 AND 300", name="minutes_range"),
+    CheckConstraint("cadence IS NULL OR cadence BETWEEN 30 AND 250", name="cadence_range"),
+    CheckConstraint("pain IS NULL OR pain BETWEEN 0 AND 10", name="pain_range"),
+    Index("ix_walks_user_id_local_date", "user_id", "local_date"),
+)
+
+# -- feedback -----------------------------------------------------------------------------------
+
+feedback_table = _user_rows(
+    "feedback",
+    Column("answer_id", BigInteger, nullable=False),
+    Column("unit_id", String(32), nullable=False, index=True),
+    _question(),
+    Column("helpful", Boolean, nullable=False),
+    _instant("created_at"),
+    _instant("updated_at"),
+    UniqueConstraint("user_id", "answer_id"),
+)
+
+unanswered_table = Table(
+    "unanswered",
+    metadata,
+    _id(),
+    _asker(),
+    _question(),
+    _instant("created_at", index=True),
+)
+
+answers_table = Table(
+    "answers",
+    metadata,
+    _id(),
+    Column("answer_id", BigInteger, nullable=False),
+    _asker(),
+    Column("unit_id", String(32), nullable=False),
+    _question(),
+    _instant("created_at", index=True),
+    UniqueConstraint("answer_id"),
+)

@@ -18,9 +18,10 @@ from bot.ui import render
 from knowledge.content import default_library
 from knowledge.models import Library
 from knowledge.texts import default_texts
-from schedules.journal.store import export_user_journal, walks_between
+from schedules.journal.store import walks_between
 from schedules.reminders.service import ReminderService
 from schedules.store.db import Database
+from schedules.store.userdata import export_user
 from tests.helpers import FakeEngine, FakeResult, MockInteraction, MockUser, make_bot, sent
 
 
@@ -191,7 +192,7 @@ async def test_a_vote_is_one_per_person_and_carries_the_question(bot: Any, db: D
         replies.append(private_text(click))
     assert replies[0] == bot.texts("feedback_thanks")
     assert replies[1] == replies[2] == bot.texts("feedback_changed")
-    [vote] = (await export_user_journal(db, voter.id))["feedback"]
+    [vote] = (await export_user(db, voter.id))["feedback"]
     assert (vote["unit_id"], vote["helpful"], vote["question"]) == (
         "posture",
         False,
@@ -204,7 +205,7 @@ async def test_an_unanswered_question_is_recorded(bot: Any, db: Database) -> Non
     interaction = MockInteraction(client=bot, user=user)
     cog = Ask(bot)
     await cog.ask.callback(cog, interaction, question="heat or ice")
-    data = await export_user_journal(db, user.id)
+    data = await export_user(db, user.id)
     assert [q["question"] for q in data["unanswered"]] == ["heat or ice"]
 
 
@@ -213,8 +214,7 @@ async def test_the_answer_is_sent_before_anything_is_written(
     bot: Any, monkeypatch: pytest.MonkeyPatch, question: str
 ) -> None:
     """Nobody waits for a database write before their answer: the bookkeeping comes after."""
-    import schedules.feedback.answers
-    import schedules.journal.store
+    import schedules.feedback.store
 
     order: list[str] = []
     interaction = MockInteraction(client=bot, user=MockUser())
@@ -223,8 +223,8 @@ async def test_the_answer_is_sent_before_anything_is_written(
         order.append("write" if interaction.response.send_message.await_count else "write-first")
         return True
 
-    monkeypatch.setattr(schedules.feedback.answers, "remember_answer", sent_first)
-    monkeypatch.setattr(schedules.journal.store, "record_unanswered", sent_first)
+    monkeypatch.setattr(schedules.feedback.store, "remember_answer", sent_first)
+    monkeypatch.setattr(schedules.feedback.store, "record_unanswered", sent_first)
     cog = Ask(bot)
     await cog.ask.callback(cog, interaction, question=question)
     assert interaction.response.send_message.await_count == 1
@@ -234,16 +234,16 @@ async def test_the_answer_is_sent_before_anything_is_written(
 async def test_a_vote_that_beats_the_question_write_waits_for_it(
     bot: Any, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import schedules.feedback.answers
+    import schedules.feedback.store
 
-    real = schedules.feedback.answers.remember_answer
+    real = schedules.feedback.store.remember_answer
     gate = asyncio.Event()
 
     async def slow(*args: Any, **kwargs: Any) -> Any:
         await gate.wait()
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(schedules.feedback.answers, "remember_answer", slow)
+    monkeypatch.setattr(schedules.feedback.store, "remember_answer", slow)
     asker = MockInteraction(client=bot, user=MockUser())
     cog = Ask(bot)
     asking = asyncio.create_task(cog.ask.callback(cog, asker, question="how should i stand"))
@@ -265,6 +265,6 @@ async def test_a_vote_that_beats_the_question_write_waits_for_it(
     assert not voting.done()  # waiting for the question to be written
     gate.set()
     await asyncio.gather(asking, voting)
-    [vote] = (await export_user_journal(db, voter.id))["feedback"]
+    [vote] = (await export_user(db, voter.id))["feedback"]
     assert vote["question"] == "how should i stand"
     assert not bot.pending_answers

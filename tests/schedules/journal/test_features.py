@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 
 from schedules.errors import InputError
-from schedules.feedback.answers import (
+from schedules.feedback.report import Vote
+from schedules.feedback.store import (
     answer_context,
-    delete_user_answers,
-    export_user_answers,
     prune_answers,
+    record_unanswered,
+    record_vote,
     remember_answer,
 )
-from schedules.feedback.report import Vote
-from schedules.journal.store import export_user_journal, record_unanswered, record_vote
 from schedules.store.db import Database
+from schedules.store.userdata import erase_user, export_user
 
 ALICE = 111111111111111111
 BOB = 222222222222222222
@@ -54,10 +54,11 @@ async def test_erasing_the_asker_blanks_the_question_in_other_peoples_votes(db: 
             user_id=BOB, answer_id=answer, unit_id="posture", question=question, helpful=False
         )
         await record_vote(db, vote, now=START)
-    assert [a["question"] for a in await export_user_answers(db, ALICE)] == ["my secret question"]
-    assert await delete_user_answers(db, ALICE) == 1
-    assert await export_user_answers(db, ALICE) == []
-    bobs = await export_user_journal(db, BOB)
+    alices = (await export_user(db, ALICE, "feedback"))["answers"]
+    assert [a["question"] for a in alices] == ["my secret question"]
+    assert await erase_user(db, ALICE, "feedback") == 1
+    assert (await export_user(db, ALICE, "feedback"))["answers"] == []
+    bobs = await export_user(db, BOB)
     questions = sorted(v["question"] for v in bobs["feedback"])
     assert questions == ["", "bob's own question"]  # bob keeps his votes, alice's words go
 

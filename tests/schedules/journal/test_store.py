@@ -1,4 +1,5 @@
-"""The journal in the database: walks, votes, unanswered questions, the report, export and delete."""
+"""The walk log in the database, and /privacy over walks and votes (votes, unanswered questions and
+the report on their own: tests/schedules/feedback/test_store.py)."""
 
 from __future__ import annotations
 
@@ -16,28 +17,17 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from schedules.errors import InputError
-from schedules.feedback.report import Vote, format_report
-from schedules.journal.progress import summarize
-from schedules.journal.store import (
-    MAX_DAY_MINUTES,
-    content_report,
-    delete_user_journal,
-    export_user_journal,
-    feedback_table,
-    log_walk,
-    prune_unanswered,
+from schedules.feedback.report import Vote
+from schedules.feedback.store import (
     record_unanswered,
     record_vote,
-    report_rows,
-    unanswered_table,
-    user_timezone,
-    walks_between,
-    walks_table,
 )
+from schedules.journal.progress import summarize
+from schedules.journal.store import MAX_DAY_MINUTES, log_walk, user_timezone, walks_between
 from schedules.journal.walklog import WalkInputError, validate_walk
-from schedules.reminders.service import ReminderService
 from schedules.store.db import Database
-from schedules.store.schema import users_table
+from schedules.store.schema import feedback_table, users_table, walks_table
+from schedules.store.userdata import erase_user, export_user
 
 NOW = datetime(2025, 6, 18, 18, 0, tzinfo=UTC)
 USER = 123456789012345678
@@ -139,66 +129,6 @@ async def test_stored_walks_feed_progress(db: Database) -> None:
     assert s.streak == 3 and sum(p.minutes for p in s.series) == 63
 
 
-# --- votes and questions --------------------------------------------------------------------------
-
-
-async def test_one_vote_per_person_per_answer_and_revote_updates(db: Database) -> None:
-    assert await record_vote(db, vote(answer=10, helpful=True), now=NOW) is True
-    assert (
-        await record_vote(db, vote(answer=10, helpful=False), now=NOW + timedelta(minutes=1))
-        is False
-    )
-    assert await record_vote(db, vote(answer=11, helpful=True), now=NOW) is True
-    assert await record_vote(db, vote(answer=10, helpful=True, user=OTHER), now=NOW) is True
-    async with db.read() as conn:
-        rows = (
-            await conn.execute(
-                select(feedback_table).order_by(
-                    feedback_table.c.user_id, feedback_table.c.answer_id
-                )
-            )
-        ).all()
-    assert [(r.user_id, r.answer_id, r.helpful) for r in rows] == [
-        (USER, 10, False),
-        (USER, 11, True),
-        (OTHER, 10, True),
-    ]
-    assert rows[0].updated_at > rows[0].created_at
-
-
-async def test_unanswered_questions_are_normalised_and_blank_ones_skipped(db: Database) -> None:
-    assert await record_unanswered(db, "  Can I\u200b walk   with sciatica?\n", now=NOW) is True
-    assert await record_unanswered(db, " \u200b ", now=NOW) is False
-    assert await record_unanswered(db, "x" * 5000, now=NOW, user_id=USER) is True
-    _, questions = await report_rows(db)
-    assert questions[0] == "Can I walk with sciatica?"
-    assert len(questions[1]) == 300
-    assert await count(db, unanswered_table) == 2
-    assert await count(db, users_table) == 0  # asking creates no user row
-
-
-async def test_report_from_the_database(db: Database) -> None:
-    for i in range(5):
-        await record_vote(
-            db, vote(answer=100 + i, helpful=i == 0, unit="incline", q="treadmill?"), now=NOW
-        )
-    for q in ["Can I walk with sciatica?", "can i walk with sciatica", "best shoe brand"]:
-        await record_unanswered(db, q, now=NOW)
-    report = await content_report(db, now=NOW, min_votes=5)
-    text = format_report(report)
-    assert "incline" in text and "1 of 5" in text
-    assert report.top_unanswered[0].count == 2
-    recent = await content_report(db, now=NOW, since=NOW + timedelta(seconds=1))
-    assert recent.votes == 0 and recent.unanswered == 0
-
-
-async def test_prune_unanswered(db: Database) -> None:
-    await record_unanswered(db, "old question", now=NOW - timedelta(days=200))
-    await record_unanswered(db, "new question", now=NOW)
-    assert await prune_unanswered(db, before=NOW - timedelta(days=180)) == 1
-    assert (await report_rows(db))[1] == ["new question"]
-
-
 # --- privacy --------------------------------------------------------------------------------------
 
 
@@ -211,9 +141,10 @@ async def _fill(db: Database, user: int) -> None:
 async def test_export_is_json_and_holds_only_the_callers_rows(db: Database) -> None:
     await _fill(db, USER)
     await _fill(db, OTHER)
-    data = await export_user_journal(db, USER)
+    data = await export_user(db, USER, "journal", "feedback")
     json.dumps(data)
     assert [len(data[k]) for k in ("walks", "feedback", "unanswered")] == [1, 1, 1]
+    assert data["answers"] == []
     assert all(row["user_id"] == USER for rows in data.values() for row in rows)
     assert data["walks"][0]["note"] == "by the river"
     assert data["walks"][0]["local_date"] == "2025-06-18"
@@ -222,20 +153,31 @@ async def test_export_is_json_and_holds_only_the_callers_rows(db: Database) -> N
 async def test_delete_leaves_nothing_and_spares_others(db: Database) -> None:
     await _fill(db, USER)
     await _fill(db, OTHER)
-    assert await delete_user_journal(db, USER) == 3
-    assert await export_user_journal(db, USER) == {"walks": [], "feedback": [], "unanswered": []}
-    assert [len(v) for v in (await export_user_journal(db, OTHER)).values()] == [1, 1, 1]
-    assert await delete_user_journal(db, USER) == 0
+    assert await erase_user(db, USER, "journal", "feedback") == 3
+    assert await export_user(db, USER, "journal", "feedback") == {
+        "walks": [],
+        "feedback": [],
+        "unanswered": [],
+        "answers": [],
+    }
+    others = await export_user(db, OTHER, "journal", "feedback")
+    assert [len(others[k]) for k in ("walks", "feedback", "unanswered")] == [1, 1, 1]
+    assert await erase_user(db, USER, "journal", "feedback") == 0
 
 
-async def test_the_reminder_services_delete_cascades_to_walks_and_votes(db: Database) -> None:
+async def test_deleting_the_user_row_cascades_to_walks_and_votes(db: Database) -> None:
     await _fill(db, USER)
-    assert await ReminderService(db).delete_user_data(USER) is True
-    data = await export_user_journal(db, USER)
+    assert await erase_user(db, USER, "reminders") > 0  # the users row
+    data = await export_user(db, USER, "journal", "feedback")
     assert data["walks"] == [] and data["feedback"] == []
-    assert len(data["unanswered"]) == 1  # no foreign key: delete_user_journal removes these
-    await delete_user_journal(db, USER)
-    assert await export_user_journal(db, USER) == {"walks": [], "feedback": [], "unanswered": []}
+    assert len(data["unanswered"]) == 1  # no foreign key: the feedback erase removes these
+    await erase_user(db, USER)
+    assert await export_user(db, USER, "journal", "feedback") == {
+        "walks": [],
+        "feedback": [],
+        "unanswered": [],
+        "answers": [],
+    }
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------
@@ -274,6 +216,6 @@ async def test_postgres_concurrent_votes_keep_one_row(pg: Database) -> None:
     assert await count(pg, feedback_table) == 1
     await _fill(pg, OTHER)
     await log_walk(pg, USER, entry(20), zone="UTC")
-    assert await ReminderService(pg).delete_user_data(USER) is True
-    assert (await export_user_journal(pg, USER))["walks"] == []
+    assert await erase_user(pg, USER, "reminders") > 0
+    assert (await export_user(pg, USER, "journal"))["walks"] == []
     assert await count(pg, feedback_table) == 1  # OTHER's vote

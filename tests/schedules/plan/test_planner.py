@@ -89,10 +89,9 @@ async def test_the_nudge_follows_the_log(db: Database) -> None:
 
 
 async def test_the_nudge_renders_the_planners_text(db: Database) -> None:
-    from knowledge.texts import Texts
-
     from bot.exts.reminders.cog import reminder_reply
     from knowledge.content import default_library
+    from knowledge.texts import Texts
 
     nudges, _ = await run_two_weeks(db, {2: [(2, {"minutes": 10, "pain": 9})]})
     reply = reminder_reply(default_library(), Texts(), nudges[2])

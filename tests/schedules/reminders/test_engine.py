@@ -26,6 +26,7 @@ from schedules.reminders.timecalc import get_zone
 from schedules.settings import ReminderSettings
 from schedules.store.db import Database, current_revision, head_revision
 from schedules.store.schema import deliveries_table, metadata, subscriptions_table, users_table
+from schedules.store.userdata import erase_user, export_user
 
 Script = Callable[[Outgoing], SendOutcome | None]
 
@@ -266,18 +267,19 @@ async def test_export_and_delete_user_data(db: Database) -> None:
     await service.subscribe(6, "7:30", "Europe/Berlin", now=now)
     await engine.sweep(utc(2026, 7, 1, 5, 30, 30))
     await service.snooze(5, 30, now=utc(2026, 7, 1, 5, 31))
-    data = await service.export_user_data(5)
+    data = await export_user(db, 5, "reminders")
     json.dumps(data)  # JSON-ready
     assert data["user"]["timezone"] == "Europe/Berlin"
     assert len(data["subscriptions"]) == 1 and len(data["snoozes"]) == 1
     assert [d["kind"] for d in data["deliveries"]] == ["reminder"]
-    assert await service.delete_user_data(5) is True
+    engine.forget_user(5)  # what /privacy delete does first
+    assert await erase_user(db, 5, "reminders") > 0
     assert await service.status(5) is None
-    empty = await service.export_user_data(5)
+    empty = await export_user(db, 5, "reminders")
     assert empty["user"] is None
     assert {"snoozes", "deliveries", "subscriptions"} <= set(empty)
     assert all(rows == [] for name, rows in empty.items() if name != "user")
-    assert await service.delete_user_data(5) is False
+    assert await erase_user(db, 5, "reminders") == 0
     assert await service.status(6) is not None  # others untouched
     sender.calls.clear()
     await engine.sweep(utc(2026, 7, 1, 6, 5))  # the snooze went with the data

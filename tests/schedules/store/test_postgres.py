@@ -28,6 +28,7 @@ from schedules.reminders.engine import ReminderEngine
 from schedules.reminders.service import ReminderService
 from schedules.store.db import Database, current_revision, head_revision
 from schedules.store.schema import deliveries_table, metadata, subscriptions_table
+from schedules.store.userdata import erase_user, export_user
 from tests.schedules.reminders.test_engine import RecordingSender, fast_bucket, seed, settings, utc
 
 pytestmark = pytest.mark.postgres
@@ -124,11 +125,12 @@ async def test_service_round_trip_on_postgres(schema: str) -> None:
         assert await service.pop_pause_notice(2) is None
         await service.snooze(1, 30, now=utc(2026, 7, 1, 5, 46))
         assert await service.mark_done(1, now=utc(2026, 7, 1, 5, 47)) is True
-        data = await service.export_user_data(1)
+        data = await export_user(db, 1, "reminders")
         json.dumps(data)
         assert data["subscriptions"][0]["local_time"] == "07:45:00"
-        assert await service.delete_user_data(1) is True
-        assert (await service.export_user_data(1))["deliveries"] == []
+        engine.forget_user(1)
+        assert await erase_user(db, 1, "reminders") > 0
+        assert (await export_user(db, 1, "reminders"))["deliveries"] == []
     finally:
         await db.close()
 

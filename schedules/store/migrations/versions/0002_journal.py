@@ -1,4 +1,4 @@
-"""journal: walks, feedback, unanswered (issue 5)
+"""journal: walks, feedback, unanswered
 
 Revision ID: 0002_journal
 Revises: 0001_reminders
@@ -11,11 +11,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
-# The tables' model definitions live in schedules.journal.store, on schedules.store.schema.metadata. Importing
-# it here means the metadata holds them whenever migrations run, so a models-vs-database
-# comparison sees the same tables on both sides even where schedules.journal.store was not imported.
-import schedules.journal.store  # noqa: F401
 
 revision: str = "0002_journal"
 down_revision: str | Sequence[str] | None = "0001_reminders"

@@ -1,4 +1,4 @@
-"""answers: the question behind each recent answer, for its feedback buttons (issue 5)
+"""answers: the question behind each recent answer, for its feedback buttons
 
 Revision ID: 0003_answers
 Revises: 0002_journal
@@ -11,9 +11,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
-# The table's model lives in schedules.feedback.answers, on schedules.store.schema.metadata (see 0002).
-import schedules.feedback.answers  # noqa: F401
 
 revision: str = "0003_answers"
 down_revision: str | Sequence[str] | None = "0002_journal"
