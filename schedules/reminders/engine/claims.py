@@ -17,7 +17,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypedDict, cast
 
 from sqlalchemy import and_, bindparam, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -78,17 +78,13 @@ class WeekPlanner(Protocol):
     """
 
     async def plan_week(
-        self,
-        conn: AsyncConnection,
-        user_id: int,
-        today: date,
-        current: WeeklyTargets,
-        week: int,
+        self, conn: AsyncConnection, user_id: int, today: date, current: WeeklyTargets, week: int
     ) -> tuple[WeeklyTargets, Mapping[str, Any]]: ...
 
 
-@dataclass(frozen=True)
-class _Dest:
+class _Dest(TypedDict):
+    """Where a user's reminders go, as :class:`Outgoing` names it."""
+
     where: Where
     channel_id: int | None
     guild_id: int | None
@@ -97,15 +93,12 @@ class _Dest:
     timezone: str
 
 
+_DEST_COLUMNS = ("channel_id", "guild_id", "dm_channel_id", "local_time", "timezone")
+
+
 def _dest(row: Any) -> _Dest:
-    return _Dest(
-        where=cast(Where, row.destination),
-        channel_id=row.channel_id,
-        guild_id=row.guild_id,
-        dm_channel_id=row.dm_channel_id,
-        local_time=row.local_time,
-        timezone=row.timezone,
-    )
+    """The destination of a row joined with its subscription."""
+    return cast(_Dest, {"where": row.destination, **{k: getattr(row, k) for k in _DEST_COLUMNS}})
 
 
 def _outgoing(
@@ -126,17 +119,12 @@ def _outgoing(
             previous = WeeklyTargets.from_dict(payload["previous"])
         details = {k: v for k, v in payload.items() if k not in ("targets", "previous")} or None
     return Outgoing(
+        **dest,
         details=details,
         user_id=user_id,
         kind=kind,
-        where=dest.where,
-        channel_id=dest.channel_id,
-        guild_id=dest.guild_id,
-        dm_channel_id=dest.dm_channel_id,
         due_utc=due,
         local_date=local_date,
-        local_time=dest.local_time,
-        timezone=dest.timezone,
         late=late,
         nonce=make_nonce(user_id, kind, due),
         topic=focus_topic(user_id, local_date),

@@ -283,7 +283,7 @@ class ReminderEngine:
             report,
             max_attempts=self.settings.max_attempts,
             clock=self.clock,
-            now=now,
+            fixed_now=now,
             stopping=lambda: self._stopping,
             cancelled=self._cancelled,
         )

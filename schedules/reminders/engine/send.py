@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from schedules.reminders.delivery import Outgoing, Sender, SendOutcome, TokenBucket, make_nonce
@@ -31,36 +31,25 @@ log = logging.getLogger(__name__)
 MIN_RETRY_SECONDS = 1.0
 
 
+@dataclass
 class Sending:
     """Sends the jobs of one sweep and hands each outcome to its :class:`Recorder`.
 
     ``stopping`` says the engine is stopping (unsent items are released); ``cancelled`` says the
-    job's user stopped reminders after it was claimed (its items are skipped). ``now`` fixes the
-    instant outcomes are recorded at (tests); otherwise ``clock`` is read after each send.
+    job's user stopped reminders after it was claimed (its items are skipped). ``fixed_now``
+    fixes the instant outcomes are recorded at (tests); otherwise ``clock`` is read after each
+    send.
     """
 
-    def __init__(
-        self,
-        sender: Sender,
-        bucket: TokenBucket,
-        recorder: Recorder,
-        report: SweepReport,
-        *,
-        max_attempts: int,
-        clock: Clock,
-        now: datetime | None,
-        stopping: Callable[[], bool],
-        cancelled: Callable[[Job], bool],
-    ) -> None:
-        self.sender = sender
-        self.bucket = bucket
-        self.recorder = recorder
-        self.report = report
-        self.max_attempts = max_attempts
-        self.clock = clock
-        self.fixed_now = now
-        self.stopping = stopping
-        self.cancelled = cancelled
+    sender: Sender
+    bucket: TokenBucket
+    recorder: Recorder
+    report: SweepReport
+    max_attempts: int
+    clock: Clock
+    fixed_now: datetime | None
+    stopping: Callable[[], bool]
+    cancelled: Callable[[Job], bool]
 
     def _now(self) -> datetime:
         return self.fixed_now or self.clock()
