@@ -28,7 +28,7 @@ from schedules.reminders.engine import ReminderEngine
 from schedules.reminders.service import ReminderService
 from schedules.store.db import Database, current_revision, head_revision
 from schedules.store.schema import deliveries_table, metadata, subscriptions_table
-from tests.schedules.reminders.test_engine import RecordingSender, fast_bucket, seed, settings, utc
+from tests.schedules.reminders.helpers import RecordingSender, fast_bucket, seed, settings, utc
 
 pytestmark = pytest.mark.postgres
 
