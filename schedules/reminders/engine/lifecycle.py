@@ -47,10 +47,10 @@ SWEEPER_TTL = timedelta(minutes=3)
 class ReminderEngine:
     """Sweeps due reminders and sends them through a :class:`Sender`. See the package docstring.
 
-    ``settings`` come from the caller (the engine never reads the environment); ``plan`` defaults
-    to the guide's numbers; ``clock`` to the system clock (UTC); ``bucket`` to one built from the settings.
-    ``owner`` names this process in claim leases. ``planner`` (a :class:`WeekPlanner`) decides
-    each new week's targets; without one they step up with ``plan``.
+    ``settings`` come from the caller (the engine never reads the environment). ``plan``
+    defaults to the guide's numbers; ``clock`` to the system clock (UTC); ``bucket`` to one built
+    from the settings. ``owner`` names this process in claim leases. ``planner`` (a
+    :class:`WeekPlanner`) decides each new week's targets; without one they step up with ``plan``.
     """
 
     def __init__(
