@@ -3,7 +3,7 @@
 Usage::
 
     db = await Database.open()
-    engine = ReminderEngine(db, sender)
+    engine = ReminderEngine(db, sender, settings=ReminderSettings())
     reminders = ReminderService(db, engine=engine)
     await engine.start()
 
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
@@ -39,6 +39,7 @@ from schedules.checks import user_id as _user_id
 from schedules.errors import InputError, NotSubscribedError
 from schedules.plan.progression import ProgressionPlan, WeeklyTargets
 from schedules.reminders.delivery import Where
+from schedules.reminders.engine.jobs import Clock, utc_now
 from schedules.reminders.timecalc import format_local_time, get_zone, next_due, parse_local_time
 from schedules.reminders.zones import resolve_timezone
 from schedules.store.db import Database
@@ -49,10 +50,13 @@ from schedules.store.schema import (
 )
 from schedules.store.users import ensure_user
 
-if TYPE_CHECKING:
-    from schedules.reminders.engine import Clock, ReminderEngine
-
-__all__ = ["PAUSE_MESSAGES", "ReminderService", "SubscriptionStatus", "pause_message"]
+__all__ = [
+    "PAUSE_MESSAGES",
+    "ClaimsHolder",
+    "ReminderService",
+    "SubscriptionStatus",
+    "pause_message",
+]
 
 subs = subscriptions_table
 MAX_SNOOZE_MINUTES = 12 * 60
@@ -72,6 +76,12 @@ PAUSE_MESSAGES = {
         "again and pick a timezone from the list."
     ),
 }
+
+
+class ClaimsHolder(Protocol):
+    """What the service needs of the engine: dropping a user's claimed, unsent reminders."""
+
+    def forget_user(self, user_id: int) -> None: ...
 
 
 def pause_message(reason: str) -> str:
@@ -113,8 +123,9 @@ class SubscriptionStatus:
 class ReminderService:
     """The cog's API over the database. See the module docstring.
 
-    ``engine`` (optional) is told when a user stops or deletes their data, so a reminder it has
-    already claimed for them is dropped instead of sent.
+    ``engine`` (optional; the :class:`~schedules.reminders.engine.ReminderEngine` that sends the
+    reminders) is told when a user stops or deletes their data, so a reminder it has already
+    claimed for them is dropped instead of sent.
     """
 
     def __init__(
@@ -123,10 +134,8 @@ class ReminderService:
         *,
         plan: ProgressionPlan | None = None,
         clock: Clock | None = None,
-        engine: ReminderEngine | None = None,
+        engine: ClaimsHolder | None = None,
     ) -> None:
-        from schedules.reminders.engine import utc_now
-
         self.db = db
         self.plan = plan or ProgressionPlan()
         self.clock: Clock = clock or utc_now

@@ -21,7 +21,7 @@ import re
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -32,7 +32,7 @@ from rapidfuzz import fuzz, process
 from schedules.errors import TimezoneError
 from schedules.reminders.timecalc import get_zone
 
-__all__ = ["MAX_ZONE_TEXT", "resolve_timezone", "search_timezones", "warm_up", "zone_label"]
+__all__ = ["MAX_ZONE_TEXT", "resolve_timezone", "search_timezones", "zone_label"]
 
 MAX_ZONE_TEXT = 64
 _AREAS = (
@@ -381,10 +381,3 @@ def search_timezones(query: str, now: datetime, limit: int = 25) -> list[tuple[s
             scores[exact] = scores.get(exact, 0.0) + 1000
         chosen = sorted(scores, key=lambda z: (-scores[z], z))[:limit]
     return [(zone, zone_label(zone, now)) for zone in chosen]
-
-
-def warm_up() -> None:
-    """Build the index and load every offered zone now, so the first keystroke is fast (~50 ms)."""
-    for name in _index().offered:
-        get_zone(name)
-    search_timezones("berlin", datetime.now(UTC))

@@ -321,6 +321,7 @@ class Reminders(
             log.info("reminders: no storage, the engine is not started")
             return
         from schedules.reminders.engine import ReminderEngine
+        from schedules.settings import ReminderSettings
 
         sender = DiscordSender(
             self.bot, lambda item: reminder_reply(self.bot.library, self.bot.texts, item)
@@ -328,6 +329,7 @@ class Reminders(
         self.engine = ReminderEngine(
             service.db,
             sender,
+            settings=getattr(self.bot.settings, "reminders", None) or ReminderSettings(),
             plan=self.bot.plan,
             planner=self.bot.planner,
             on_sweep=self._swept,

@@ -19,6 +19,7 @@ from schedules.reminders.timecalc import (
 )
 from schedules.reminders.zones import resolve_timezone, search_timezones
 from schedules.settings import DatabaseSettings, ReminderSettings
+from tests.schedules.reminders.helpers import FakeMonotonic
 
 NY = get_zone("America/New_York")
 BERLIN = get_zone("Europe/Berlin")
@@ -286,21 +287,8 @@ def test_focus_topic_rotates_through_every_topic() -> None:
     assert focus_topic(7, start) != focus_topic(8, start)
 
 
-class FakeTime:
-    """A monotonic clock that only moves when someone sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, 1e-6)
-
-
 async def test_token_bucket_never_exceeds_rate_plus_burst_in_any_second() -> None:
-    fake = FakeTime()
+    fake = FakeMonotonic(1000.0)
     bucket = TokenBucket(40, 5, clock=fake.clock, sleep=fake.sleep)
     stamps = []
     for _ in range(500):
@@ -318,7 +306,7 @@ async def test_token_bucket_never_exceeds_rate_plus_burst_in_any_second() -> Non
 
 
 async def test_token_bucket_pause_blocks_everyone() -> None:
-    fake = FakeTime()
+    fake = FakeMonotonic(1000.0)
     bucket = TokenBucket(10, 1, clock=fake.clock, sleep=fake.sleep)
     await bucket.acquire()
     bucket.pause(5.0)

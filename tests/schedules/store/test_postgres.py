@@ -29,7 +29,7 @@ from schedules.reminders.service import ReminderService
 from schedules.store.db import Database, current_revision, head_revision
 from schedules.store.schema import deliveries_table, metadata, subscriptions_table
 from schedules.store.userdata import erase_user, export_user
-from tests.schedules.reminders.test_engine import RecordingSender, fast_bucket, seed, settings, utc
+from tests.schedules.reminders.helpers import RecordingSender, fast_bucket, seed, settings, utc
 
 pytestmark = pytest.mark.postgres
 
