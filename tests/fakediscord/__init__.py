@@ -26,6 +26,7 @@ the MESSAGE_CONTENT rule (content only for mentions, DMs and the bot's own messa
 See :class:`tests.fakediscord.server.FakeDiscord` for the whole API.
 """
 
+from .api import ApiError, RecordedRequest
 from .interactions import FakeInteraction, InteractionResponse
 from .models import (
     FakeAttachment,
@@ -38,7 +39,6 @@ from .models import (
     Pings,
     compute_pings,
 )
-from .rest import ApiError, RecordedRequest
 from .server import DEFAULT_BOT_PERMISSIONS, FakeDiscord
 
 __all__ = [

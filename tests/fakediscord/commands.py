@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import limits
+from .api import guess_type
 from .models import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
@@ -19,7 +20,6 @@ from .models import (
     FakeRole,
     FakeUser,
 )
-from .rest import _guess_type
 
 # Option types.
 OPT_SUB_COMMAND = 1
@@ -229,7 +229,7 @@ class Commands:
                     id=self.ids.next(),
                     filename=filename,
                     data=blob,
-                    content_type=_guess_type(filename, None),
+                    content_type=guess_type(filename, None),
                 )
                 att.url = f"{self.http_base}/attachments/0/{att.id}/{filename}"
             out["value"] = str(att.id)

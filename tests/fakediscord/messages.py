@@ -12,6 +12,14 @@ from typing import Any
 
 from aiohttp import web
 
+from .api import (
+    SETTABLE_FLAGS,
+    RecordedRequest,
+    UploadedFile,
+    apply_edit,
+    guess_type,
+    json_response,
+)
 from .gateway import INTENT_DIRECT_MESSAGES, INTENT_GUILD_MESSAGES, INTENT_MESSAGE_CONTENT
 from .interactions import FakeInteraction
 from .models import (
@@ -24,7 +32,6 @@ from .models import (
     FakeMessage,
     FakeUser,
 )
-from .rest import RecordedRequest, UploadedFile, _guess_type, apply_edit, json_response
 
 _USER_MENTION = re.compile(r"<@!?(\d{1,20})>")
 
@@ -41,7 +48,7 @@ class Messages:
             id=aid,
             filename=filename,
             data=upload.data,
-            content_type=_guess_type(filename, upload.content_type),
+            content_type=guess_type(filename, upload.content_type),
             description=meta.get("description"),
             url=f"{self.http_base}/attachments/{channel.id}/{aid}/{filename}",
         )
@@ -72,7 +79,7 @@ class Messages:
         referenced: FakeMessage | None = None,
     ) -> FakeMessage:
         uploads = self._uploads(channel, payload, files)
-        flags = int(payload.get("flags") or 0) & (FLAG_EPHEMERAL | (1 << 2) | (1 << 12) | (1 << 15))
+        flags = int(payload.get("flags") or 0) & SETTABLE_FLAGS
         if ephemeral:
             flags |= FLAG_EPHEMERAL
         if loading:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .api import FailureRule
 from .gateway import INTENT_GUILD_MEMBERS
 from .models import (
     ATTACH_FILES,
@@ -22,7 +23,6 @@ from .models import (
     FakeRole,
     FakeUser,
 )
-from .rest import FailureRule
 
 #: The bot's own role in each guild: what `walkwell invite` should ask for, no more.
 DEFAULT_BOT_PERMISSIONS = (

@@ -1,0 +1,254 @@
+"""REST routes of interactions: the initial callback and the webhook (follow-up) routes."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from . import limits
+from .api import (
+    ApiError,
+    UploadedFile,
+    check_message,
+    invalid_form,
+    json_response,
+    no_content,
+    read_message,
+    read_recorded,
+)
+from .interactions import (
+    AUTOCOMPLETE,
+    AUTOCOMPLETE_RESULT,
+    CHANNEL_MESSAGE,
+    DEFERRED_CHANNEL_MESSAGE,
+    DEFERRED_UPDATE_MESSAGE,
+    MODAL,
+    MODAL_SUBMIT,
+    PONG,
+    UPDATE_MESSAGE,
+    FakeInteraction,
+    InteractionResponse,
+)
+from .models import FLAG_EPHEMERAL, FLAG_LOADING, FakeMessage
+
+if TYPE_CHECKING:
+    from .server import FakeDiscord
+
+
+class InteractionRoutes:
+    """Part of :class:`~tests.fakediscord.rest.RestApi`: interaction callbacks and webhooks."""
+
+    fake: FakeDiscord
+
+    def _interaction_for_callback(self, request: web.Request) -> FakeInteraction:
+        ix = self.fake.interactions_by_id.get(int(request.match_info["interaction_id"]))
+        if ix is None or ix.token != request.match_info["interaction_token"]:
+            raise ApiError(404, 10062, "Unknown interaction")
+        return ix
+
+    async def interaction_callback(self, request: web.Request) -> web.Response:
+        fake = self.fake
+        ix = self._interaction_for_callback(request)
+        payload, files = await read_recorded(request)
+        latency = time.monotonic() - ix.dispatched_at
+        try:
+            if not isinstance(payload, dict) or "type" not in payload:
+                raise invalid_form(
+                    [limits.Violation("type", "BASE_TYPE_REQUIRED", "This field is required")]
+                )
+            if ix.responses:
+                raise ApiError(400, 40060, "Interaction has already been acknowledged.")
+            if latency > fake.interaction_deadline:
+                raise ApiError(404, 10062, "Unknown interaction")
+            response = self._apply_callback(
+                ix, int(payload["type"]), payload.get("data") or {}, files, latency
+            )
+        except ApiError as err:
+            ix.rejected.append((err.status, err.code, err.body()))
+            raise
+        ix.responses.append(response)
+        fake._touch()
+        if request.query.get("with_response") not in ("1", "true", "True"):
+            return no_content()
+        msg = response.message
+        body: dict[str, Any] = {
+            "interaction": {
+                "id": str(ix.id),
+                "type": ix.type,
+                "activity_instance_id": None,
+                "response_message_id": str(msg.id) if msg is not None else None,
+                "response_message_loading": bool(msg is not None and msg.loading),
+                "response_message_ephemeral": bool(msg is not None and msg.ephemeral),
+            }
+        }
+        if (
+            response.type in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, UPDATE_MESSAGE)
+            and msg is not None
+        ):
+            body["resource"] = {"type": response.type, "message": msg.payload()}
+        return json_response(body)
+
+    def _apply_callback(
+        self,
+        ix: FakeInteraction,
+        cb_type: int,
+        data: dict[str, Any],
+        files: list[UploadedFile],
+        latency: float,
+    ) -> InteractionResponse:
+        fake = self.fake
+        bad_type = ApiError(
+            400,
+            50035,
+            "Invalid Form Body",
+            limits.errors_payload(
+                [
+                    limits.Violation(
+                        "type",
+                        "INTERACTION_RESPONSE_TYPE_INVALID",
+                        f"Callback type {cb_type} is not valid for interaction type {ix.type}",
+                    )
+                ]
+            ),
+        )
+        if ix.type == AUTOCOMPLETE and cb_type != AUTOCOMPLETE_RESULT:
+            raise bad_type
+        if cb_type == AUTOCOMPLETE_RESULT and ix.type != AUTOCOMPLETE:
+            raise bad_type
+        if cb_type in (DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE) and ix.message is None:
+            raise bad_type
+        if cb_type == MODAL and ix.type in (MODAL_SUBMIT, AUTOCOMPLETE):
+            raise bad_type
+        if cb_type == PONG:
+            raise bad_type
+        response = InteractionResponse(type=cb_type, data=data, latency=latency)
+        if cb_type == CHANNEL_MESSAGE:
+            check_message(data, files, under="data")
+            self._check_can_reply(ix)
+            msg = fake._new_message(
+                channel=ix.channel,
+                payload=data,
+                files=files,
+                kind="response",
+                interaction=ix,
+                ephemeral=bool(int(data.get("flags") or 0) & FLAG_EPHEMERAL),
+            )
+            ix.original = msg
+            response.message = msg
+        elif cb_type == DEFERRED_CHANNEL_MESSAGE:
+            self._check_can_reply(ix)
+            flags = FLAG_LOADING | (int(data.get("flags") or 0) & FLAG_EPHEMERAL)
+            msg = fake._new_message(
+                channel=ix.channel,
+                payload={"content": "", "flags": flags},
+                files=[],
+                kind="response",
+                interaction=ix,
+                ephemeral=bool(flags & FLAG_EPHEMERAL),
+                loading=True,
+            )
+            ix.original = msg
+            response.message = msg
+        elif cb_type == DEFERRED_UPDATE_MESSAGE:
+            ix.original = ix.message
+            response.message = ix.message
+        elif cb_type == UPDATE_MESSAGE:
+            assert ix.message is not None
+            check_message(data, files, edit=True, under="data")
+            fake._edit_message(ix.message, data, files)
+            ix.original = ix.message
+            response.message = ix.message
+        elif cb_type == AUTOCOMPLETE_RESULT:
+            violations = limits.check_choices(data.get("choices"))
+            if violations:
+                raise invalid_form(violations)
+        elif cb_type == MODAL:
+            violations = limits.check_modal(data)
+            if violations:
+                raise invalid_form(violations)
+        else:
+            raise bad_type
+        if files and response.message is None:
+            response.files = [fake._attachment(ix.channel, f, {}) for f in files]
+        return response
+
+    def _check_can_reply(self, ix: FakeInteraction) -> None:
+        """Interaction responses need no channel permission; only a deleted channel fails."""
+        if ix.channel.deleted:
+            raise ApiError(404, 10003, "Unknown Channel")
+
+    def _interaction_for_webhook(self, request: web.Request) -> FakeInteraction:
+        fake = self.fake
+        if int(request.match_info["webhook_id"]) != fake.application_id:
+            raise ApiError(404, 10015, "Unknown Webhook")
+        ix = fake.interactions_by_token.get(request.match_info["webhook_token"])
+        if ix is None:
+            raise ApiError(404, 10015, "Unknown Webhook")
+        if time.monotonic() - ix.dispatched_at > fake.followup_ttl:
+            raise ApiError(401, 50027, "Invalid Webhook Token")
+        if not ix.responses:
+            raise ApiError(404, 10015, "Unknown Webhook")
+        return ix
+
+    def _webhook_message(self, ix: FakeInteraction, message_id: str) -> FakeMessage:
+        if message_id == "@original":
+            if ix.original is None or ix.deleted_original:
+                raise ApiError(404, 10008, "Unknown Message")
+            return ix.original
+        for msg in ix.messages:
+            if str(msg.id) == message_id and not msg.deleted:
+                return msg
+        raise ApiError(404, 10008, "Unknown Message")
+
+    async def execute_webhook(self, request: web.Request) -> web.Response:
+        fake = self.fake
+        ix = self._interaction_for_webhook(request)
+        payload, files = await read_message(request)
+        original = ix.original
+        if (
+            original is not None
+            and original.loading
+            and not ix.followups
+            and original is not ix.message
+        ):
+            # Discord: the first follow-up after a "thinking" defer replaces the loading message
+            fake._edit_message(original, payload, files)
+            msg = original
+        else:
+            if ix.channel.deleted:
+                raise ApiError(404, 10003, "Unknown Channel")
+            msg = fake._new_message(
+                channel=ix.channel,
+                payload=payload,
+                files=files,
+                kind="followup",
+                interaction=ix,
+                ephemeral=bool(int(payload.get("flags") or 0) & FLAG_EPHEMERAL),
+            )
+        ix.followups.append(msg)
+        fake._touch()
+        if request.query.get("wait") in ("1", "true", "True"):
+            return json_response(msg.payload())
+        return no_content()
+
+    async def get_webhook_message(self, request: web.Request) -> web.Response:
+        ix = self._interaction_for_webhook(request)
+        msg = self._webhook_message(ix, request.match_info["message_id"])
+        return json_response(msg.payload())
+
+    async def edit_webhook_message(self, request: web.Request) -> web.Response:
+        ix = self._interaction_for_webhook(request)
+        msg = self._webhook_message(ix, request.match_info["message_id"])
+        payload, files = await read_message(request, edit=True)
+        self.fake._edit_message(msg, payload, files)
+        return json_response(msg.payload())
+
+    async def delete_webhook_message(self, request: web.Request) -> web.Response:
+        ix = self._interaction_for_webhook(request)
+        msg = self._webhook_message(ix, request.match_info["message_id"])
+        self.fake._delete_message(msg)
+        if msg is ix.original:
+            ix.deleted_original = True
+        return no_content()
