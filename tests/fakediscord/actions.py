@@ -6,7 +6,6 @@ clicks, select menus and modal submits, each sent to the bot as INTERACTION_CREA
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Any
 
@@ -44,28 +43,19 @@ class UserActions:
 
     def _new_interaction(
         self,
-        *,
         itype: int,
         user: FakeUser,
         channel: FakeChannel,
         data: dict[str, Any],
+        *,
         command_name: str | None = None,
         message: FakeMessage | None = None,
         locale: str | None = None,
     ) -> FakeInteraction:
+        """Dispatch INTERACTION_CREATE as Discord builds it for ``user`` in ``channel``."""
         if channel.deleted:
             raise ValueError(f"{channel!r} was deleted")
-        ix = FakeInteraction(
-            self,
-            id=self.ids.next(),
-            token="aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48),
-            type=itype,
-            user=user,
-            channel=channel,
-            data=data,
-            command_name=command_name,
-            message=message,
-        )
+        ix = FakeInteraction(self, itype, user, channel, data, command_name, message)
         guild = channel.guild
         payload: dict[str, Any] = {
             "id": str(ix.id),
@@ -131,41 +121,25 @@ class UserActions:
         Options are typed from the registered schema (what the bot synced); ``validate=False``
         sends values Discord's client would never let through.
         """
-        channel = channel or self._default_channel(user)
-        data = self._command_data(
-            user, name, dict(options or {}), channel, focused=None, validate=validate
-        )
-        return self._new_interaction(
-            itype=APPLICATION_COMMAND,
-            user=user,
-            channel=channel,
-            data=data,
-            command_name=name,
-            locale=locale,
+        return self._command_interaction(
+            APPLICATION_COMMAND, user, name, dict(options or {}), channel, locale, validate=validate
         )
 
-    async def autocomplete_interaction(
+    def _command_interaction(
         self,
+        itype: int,
         user: FakeUser,
         name: str,
         options: dict[str, Any],
+        channel: FakeChannel | None,
+        locale: str | None,
         *,
-        focused: str,
-        channel: FakeChannel | None = None,
-        locale: str | None = None,
+        focused: str | None = None,
+        validate: bool = True,
     ) -> FakeInteraction:
         channel = channel or self._default_channel(user)
-        data = self._command_data(
-            user, name, dict(options), channel, focused=focused, validate=True
-        )
-        return self._new_interaction(
-            itype=AUTOCOMPLETE,
-            user=user,
-            channel=channel,
-            data=data,
-            command_name=name,
-            locale=locale,
-        )
+        data = self._command_data(user, name, options, channel, focused=focused, validate=validate)
+        return self._new_interaction(itype, user, channel, data, command_name=name, locale=locale)
 
     async def autocomplete(
         self,
@@ -178,8 +152,8 @@ class UserActions:
         timeout: float = 3.0,
     ) -> list[dict[str, Any]]:
         """What the user sees while typing ``options[focused]``: the bot's choices."""
-        ix = await self.autocomplete_interaction(
-            user, name, options, focused=focused, channel=channel
+        ix = self._command_interaction(
+            AUTOCOMPLETE, user, name, dict(options), channel, None, focused=focused
         )
         resp = await ix.response(timeout=timeout)
         return resp.choices
@@ -195,7 +169,7 @@ class UserActions:
         if comp.get("id") is not None:
             data["id"] = comp["id"]
         return self._new_interaction(
-            itype=MESSAGE_COMPONENT, user=user, channel=message.channel, data=data, message=message
+            MESSAGE_COMPONENT, user, message.channel, data, message=message
         )
 
     async def select(
@@ -222,7 +196,7 @@ class UserActions:
             "values": list(values),
         }
         return self._new_interaction(
-            itype=MESSAGE_COMPONENT, user=user, channel=message.channel, data=data, message=message
+            MESSAGE_COMPONENT, user, message.channel, data, message=message
         )
 
     def _component(self, user: FakeUser, message: FakeMessage, custom_id: str) -> dict[str, Any]:
@@ -304,9 +278,5 @@ class UserActions:
             raise ValueError(f"the modal has no field(s) {sorted(remaining)}")
         data = {"custom_id": response.data.get("custom_id"), "components": components}
         return self._new_interaction(
-            itype=MODAL_SUBMIT,
-            user=user,
-            channel=source_ix.channel,
-            data=data,
-            message=source_ix.message,
+            MODAL_SUBMIT, user, source_ix.channel, data, message=source_ix.message
         )

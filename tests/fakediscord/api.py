@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import mimetypes
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -23,6 +23,9 @@ from .models import (
     FakeMessage,
     now,
 )
+
+if TYPE_CHECKING:
+    from .server import FakeDiscord
 
 API_PREFIX = "/api/v10"
 JSON = "application/json"
@@ -50,6 +53,17 @@ class ApiError(Exception):
 
 def invalid_form(violations: list[limits.Violation]) -> ApiError:
     return ApiError(400, 50035, "Invalid Form Body", limits.errors_payload(violations))
+
+
+def invalid_field(path: str, code: str, message: str) -> ApiError:
+    """400 / 50035 for one field."""
+    return invalid_form([limits.Violation(path, code, message)])
+
+
+def refuse(violations: list[limits.Violation]) -> None:
+    """400 / 50035 when a payload broke any of Discord's limits."""
+    if violations:
+        raise invalid_form(violations)
 
 
 def json_response(
@@ -111,6 +125,12 @@ class FailureRule:
     is_global: bool = False
     via: bool = True
     hits: int = 0
+
+
+class Routes:
+    """A group of REST handlers; :class:`~tests.fakediscord.rest.RestApi` is made of them."""
+
+    fake: FakeDiscord
 
 
 async def read_payload(request: web.Request) -> tuple[Any, list[UploadedFile]]:
@@ -175,8 +195,7 @@ def check_message(
             limits.Violation(f"{under}.{v.path}" if v.path else under, v.code, v.message)
             for v in violations
         ]
-    if violations:
-        raise invalid_form(violations)
+    refuse(violations)
 
 
 async def read_message(

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from . import limits
 from .api import (
     ApiError,
-    invalid_form,
+    Routes,
     json_response,
     no_content,
     read_payload,
     read_recorded,
+    refuse,
 )
 
-if TYPE_CHECKING:
-    from .server import FakeDiscord
 
-
-class ApplicationRoutes:
+class ApplicationRoutes(Routes):
     """Part of :class:`~tests.fakediscord.rest.RestApi`: the application and its commands."""
-
-    fake: FakeDiscord
 
     async def get_me(self, request: web.Request) -> web.Response:
         me = self.fake.bot_user.payload()
@@ -115,9 +111,7 @@ class ApplicationRoutes:
                 "Invalid Form Body",
                 {"_errors": [{"code": "BASE_TYPE_ARRAY", "message": "Must be an array."}]},
             )
-        violations = limits.check_commands(payload)
-        if violations:
-            raise invalid_form(violations)
+        refuse(limits.check_commands(payload))
         old = {(int(c.get("type", 1)), c["name"]): c for c in self.fake.registered_commands(scope)}
         stored = [
             self._stored(c, scope, old.get((int(c.get("type", 1)), c["name"]))) for c in payload
@@ -130,9 +124,7 @@ class ApplicationRoutes:
         self._check_app(request)
         scope = self._scope(request)
         payload, _ = await read_recorded(request)
-        violations = limits.check_commands([payload])
-        if violations:
-            raise invalid_form(violations)
+        refuse(limits.check_commands([payload]))
         existing = self.fake.registered_commands(scope)
         key = (int(payload.get("type", 1)), payload["name"])
         old = next((c for c in existing if (int(c.get("type", 1)), c["name"]) == key), None)
@@ -158,9 +150,7 @@ class ApplicationRoutes:
         scope, cmd = self._find_command(request)
         payload, _ = await read_payload(request)
         merged = {**cmd, **(payload or {})}
-        violations = limits.check_commands([merged])
-        if violations:
-            raise invalid_form(violations)
+        refuse(limits.check_commands([merged]))
         new = self._stored(merged, scope, cmd)
         self.fake._set_commands(
             scope, [new if c is cmd else c for c in self.fake.registered_commands(scope)]

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from . import limits
-from .api import (
-    ApiError,
-    check_message,
-    invalid_form,
-    json_response,
-    no_content,
-    read_message,
-    read_recorded,
-)
+from . import api
+from .api import ApiError, Routes, invalid_field, json_response, no_content
 from .models import ATTACH_FILES, DM, SEND_MESSAGES, VIEW_CHANNEL, FakeChannel, FakeMessage
 
-if TYPE_CHECKING:
-    from .server import FakeDiscord
 
-
-class ChannelRoutes:
+class ChannelRoutes(Routes):
     """Part of :class:`~tests.fakediscord.rest.RestApi`: channels, messages and guilds."""
-
-    fake: FakeDiscord
 
     def _channel(self, request: web.Request) -> FakeChannel:
         channel = self.fake.channels.get(int(request.match_info["channel_id"]))
@@ -76,7 +63,7 @@ class ChannelRoutes:
     async def create_message(self, request: web.Request) -> web.Response:
         fake = self.fake
         channel = self._channel(request)
-        payload, files = await read_recorded(request)
+        payload, files = await api.read_recorded(request)
         payload = payload or {}
         if channel.type == DM:
             assert channel.recipient is not None
@@ -91,7 +78,7 @@ class ChannelRoutes:
             raise ApiError(403, 50001, "Missing Access")
         if not perms & SEND_MESSAGES or (files and not perms & ATTACH_FILES):
             raise ApiError(403, 50013, "Missing Permissions")
-        check_message(payload, files)
+        api.check_message(payload, files)
         nonce = payload.get("nonce")
         if nonce is not None and payload.get("enforce_nonce"):
             prior = fake._nonces.get((channel.id, str(nonce)))
@@ -112,14 +99,8 @@ class ChannelRoutes:
                 or target.channel is not target_channel
             ):
                 if ref.get("fail_if_not_exists", True):
-                    raise invalid_form(
-                        [
-                            limits.Violation(
-                                "message_reference",
-                                "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
-                                "Unknown message",
-                            )
-                        ]
+                    raise invalid_field(
+                        "message_reference", "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message"
                     )
             else:
                 referenced = target
@@ -144,7 +125,7 @@ class ChannelRoutes:
         msg = self._message(channel, request.match_info["message_id"])
         if msg.author is not self.fake.bot_user:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
-        payload, files = await read_message(request, edit=True)
+        payload, files = await api.read_message(request, edit=True)
         self.fake._edit_message(msg, payload, files)
         return json_response(msg.payload())
 
@@ -176,13 +157,11 @@ class ChannelRoutes:
         return no_content()
 
     async def create_dm(self, request: web.Request) -> web.Response:
-        payload, _ = await read_recorded(request)
+        payload, _ = await api.read_recorded(request)
         try:
             user = self.fake.users[int((payload or {})["recipient_id"])]
         except (KeyError, ValueError, TypeError) as exc:
-            raise invalid_form(
-                [limits.Violation("recipient_id", "BASE_TYPE_REQUIRED", "Unknown user")]
-            ) from exc
+            raise invalid_field("recipient_id", "BASE_TYPE_REQUIRED", "Unknown user") from exc
         return json_response(self.fake.dm_channel(user).payload())
 
     # -- guilds --------------------------------------------------------------------------------------

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from . import limits
-from .api import (
-    ApiError,
-    UploadedFile,
-    check_message,
-    invalid_form,
-    json_response,
-    no_content,
-    read_message,
-    read_recorded,
-)
+from . import api, limits
+from .api import ApiError, Routes, UploadedFile, invalid_field, json_response, no_content, refuse
 from .interactions import (
     AUTOCOMPLETE,
     AUTOCOMPLETE_RESULT,
@@ -33,14 +24,9 @@ from .interactions import (
 )
 from .models import FLAG_EPHEMERAL, FLAG_LOADING, FakeMessage
 
-if TYPE_CHECKING:
-    from .server import FakeDiscord
 
-
-class InteractionRoutes:
+class InteractionRoutes(Routes):
     """Part of :class:`~tests.fakediscord.rest.RestApi`: interaction callbacks and webhooks."""
-
-    fake: FakeDiscord
 
     def _interaction_for_callback(self, request: web.Request) -> FakeInteraction:
         ix = self.fake.interactions_by_id.get(int(request.match_info["interaction_id"]))
@@ -51,13 +37,11 @@ class InteractionRoutes:
     async def interaction_callback(self, request: web.Request) -> web.Response:
         fake = self.fake
         ix = self._interaction_for_callback(request)
-        payload, files = await read_recorded(request)
+        payload, files = await api.read_recorded(request)
         latency = time.monotonic() - ix.dispatched_at
         try:
             if not isinstance(payload, dict) or "type" not in payload:
-                raise invalid_form(
-                    [limits.Violation("type", "BASE_TYPE_REQUIRED", "This field is required")]
-                )
+                raise invalid_field("type", "BASE_TYPE_REQUIRED", "This field is required")
             if ix.responses:
                 raise ApiError(400, 40060, "Interaction has already been acknowledged.")
             if latency > fake.interaction_deadline:
@@ -99,19 +83,10 @@ class InteractionRoutes:
         latency: float,
     ) -> InteractionResponse:
         fake = self.fake
-        bad_type = ApiError(
-            400,
-            50035,
-            "Invalid Form Body",
-            limits.errors_payload(
-                [
-                    limits.Violation(
-                        "type",
-                        "INTERACTION_RESPONSE_TYPE_INVALID",
-                        f"Callback type {cb_type} is not valid for interaction type {ix.type}",
-                    )
-                ]
-            ),
+        bad_type = invalid_field(
+            "type",
+            "INTERACTION_RESPONSE_TYPE_INVALID",
+            f"Callback type {cb_type} is not valid for interaction type {ix.type}",
         )
         if ix.type == AUTOCOMPLETE and cb_type != AUTOCOMPLETE_RESULT:
             raise bad_type
@@ -125,30 +100,15 @@ class InteractionRoutes:
             raise bad_type
         response = InteractionResponse(type=cb_type, data=data, latency=latency)
         if cb_type == CHANNEL_MESSAGE:
-            check_message(data, files, under="data")
+            api.check_message(data, files, under="data")
             self._check_can_reply(ix)
-            msg = fake._new_message(
-                channel=ix.channel,
-                payload=data,
-                files=files,
-                kind="response",
-                interaction=ix,
-                ephemeral=bool(int(data.get("flags") or 0) & FLAG_EPHEMERAL),
-            )
+            msg = self._reply(ix, data, files, "response")
             ix.original = msg
             response.message = msg
         elif cb_type == DEFERRED_CHANNEL_MESSAGE:
             self._check_can_reply(ix)
             flags = FLAG_LOADING | (int(data.get("flags") or 0) & FLAG_EPHEMERAL)
-            msg = fake._new_message(
-                channel=ix.channel,
-                payload={"content": "", "flags": flags},
-                files=[],
-                kind="response",
-                interaction=ix,
-                ephemeral=bool(flags & FLAG_EPHEMERAL),
-                loading=True,
-            )
+            msg = self._reply(ix, {"content": "", "flags": flags}, [], "response", loading=True)
             ix.original = msg
             response.message = msg
         elif cb_type == DEFERRED_UPDATE_MESSAGE:
@@ -156,23 +116,39 @@ class InteractionRoutes:
             response.message = ix.message
         elif cb_type == UPDATE_MESSAGE:
             assert ix.message is not None
-            check_message(data, files, edit=True, under="data")
+            api.check_message(data, files, edit=True, under="data")
             fake._edit_message(ix.message, data, files)
             ix.original = ix.message
             response.message = ix.message
         elif cb_type == AUTOCOMPLETE_RESULT:
-            violations = limits.check_choices(data.get("choices"))
-            if violations:
-                raise invalid_form(violations)
+            refuse(limits.check_choices(data.get("choices")))
         elif cb_type == MODAL:
-            violations = limits.check_modal(data)
-            if violations:
-                raise invalid_form(violations)
+            refuse(limits.check_modal(data))
         else:
             raise bad_type
         if files and response.message is None:
             response.files = [fake._attachment(ix.channel, f, {}) for f in files]
         return response
+
+    def _reply(
+        self,
+        ix: FakeInteraction,
+        payload: dict[str, Any],
+        files: list[UploadedFile],
+        kind: str,
+        *,
+        loading: bool = False,
+    ) -> FakeMessage:
+        """A response or follow-up message of ``ix``, ephemeral when its flags say so."""
+        return self.fake._new_message(
+            channel=ix.channel,
+            payload=payload,
+            files=files,
+            kind=kind,
+            interaction=ix,
+            ephemeral=bool(int(payload.get("flags") or 0) & FLAG_EPHEMERAL),
+            loading=loading,
+        )
 
     def _check_can_reply(self, ix: FakeInteraction) -> None:
         """Interaction responses need no channel permission; only a deleted channel fails."""
@@ -205,7 +181,7 @@ class InteractionRoutes:
     async def execute_webhook(self, request: web.Request) -> web.Response:
         fake = self.fake
         ix = self._interaction_for_webhook(request)
-        payload, files = await read_message(request)
+        payload, files = await api.read_message(request)
         original = ix.original
         if (
             original is not None
@@ -219,14 +195,7 @@ class InteractionRoutes:
         else:
             if ix.channel.deleted:
                 raise ApiError(404, 10003, "Unknown Channel")
-            msg = fake._new_message(
-                channel=ix.channel,
-                payload=payload,
-                files=files,
-                kind="followup",
-                interaction=ix,
-                ephemeral=bool(int(payload.get("flags") or 0) & FLAG_EPHEMERAL),
-            )
+            msg = self._reply(ix, payload, files, "followup")
         ix.followups.append(msg)
         fake._touch()
         if request.query.get("wait") in ("1", "true", "True"):
@@ -241,7 +210,7 @@ class InteractionRoutes:
     async def edit_webhook_message(self, request: web.Request) -> web.Response:
         ix = self._interaction_for_webhook(request)
         msg = self._webhook_message(ix, request.match_info["message_id"])
-        payload, files = await read_message(request, edit=True)
+        payload, files = await api.read_message(request, edit=True)
         self.fake._edit_message(msg, payload, files)
         return json_response(msg.payload())
 

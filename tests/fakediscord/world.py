@@ -236,15 +236,7 @@ class World:
         or ``*`` for any. A 429 carries Discord's headers and body (``via=False`` drops ``Via``).
         """
         rule = FailureRule(
-            method=method.upper(),
-            template=template,
-            status=status,
-            count=count,
-            retry_after=retry_after,
-            is_global=is_global,
-            via=via,
-            code=code,
-            message=message,
+            method.upper(), template, status, count, code, message, retry_after, is_global, via
         )
         self.rest.failures.append(rule)
         return rule
