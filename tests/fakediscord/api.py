@@ -132,6 +132,12 @@ class Routes:
 
     fake: FakeDiscord
 
+    async def patch_message(self, request: web.Request, msg: FakeMessage) -> web.Response:
+        """Edit ``msg`` with the request's payload (Discord's PATCH rules) and answer with it."""
+        payload, files = await read_message(request, edit=True)
+        self.fake._edit_message(msg, payload, files)
+        return json_response(msg.payload())
+
 
 async def read_payload(request: web.Request) -> tuple[Any, list[UploadedFile]]:
     """JSON body, or multipart/form-data with ``payload_json`` and ``files[n]``."""

@@ -34,6 +34,17 @@ OPT_MENTIONABLE = 9
 OPT_NUMBER = 10
 OPT_ATTACHMENT = 11
 
+#: Python types to option types, first match wins (a bool is an int, so it comes first).
+_INFERRED: tuple[tuple[type | tuple[type, ...], int], ...] = (
+    (bool, OPT_BOOLEAN),
+    (int, OPT_INTEGER),
+    (float, OPT_NUMBER),
+    ((FakeUser, FakeMember), OPT_USER),
+    (FakeRole, OPT_ROLE),
+    (FakeChannel, OPT_CHANNEL),
+    ((FakeAttachment, tuple), OPT_ATTACHMENT),
+)
+
 
 class Commands:
     """Part of :class:`~tests.fakediscord.server.FakeDiscord`: the application commands."""
@@ -259,18 +270,5 @@ class Commands:
 
     @staticmethod
     def _infer_type(value: Any) -> int:
-        if isinstance(value, bool):
-            return OPT_BOOLEAN
-        if isinstance(value, int):
-            return OPT_INTEGER
-        if isinstance(value, float):
-            return OPT_NUMBER
-        if isinstance(value, (FakeUser, FakeMember)):
-            return OPT_USER
-        if isinstance(value, FakeRole):
-            return OPT_ROLE
-        if isinstance(value, FakeChannel):
-            return OPT_CHANNEL
-        if isinstance(value, (FakeAttachment, tuple)):
-            return OPT_ATTACHMENT
-        return OPT_STRING
+        """The option type of a value given for an option the bot did not register."""
+        return next((t for kinds, t in _INFERRED if isinstance(value, kinds)), OPT_STRING)

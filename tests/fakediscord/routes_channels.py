@@ -29,7 +29,10 @@ class ChannelRoutes(Routes):
         member = channel.guild.members[self.fake.bot_user.id]
         return member.permissions_in(channel)
 
-    def _message(self, channel: FakeChannel, message_id: str) -> FakeMessage:
+    def _message(self, request: web.Request) -> FakeMessage:
+        """The message of a ``/channels/{channel_id}/messages/{message_id}`` route."""
+        channel = self._channel(request)
+        message_id = request.match_info["message_id"]
         msg = self.fake.messages_by_id.get(int(message_id)) if message_id.isdigit() else None
         if msg is None or msg.deleted or msg.channel is not channel or msg.ephemeral:
             raise ApiError(404, 10008, "Unknown Message")
@@ -116,23 +119,18 @@ class ChannelRoutes(Routes):
         return json_response(msg.payload())
 
     async def get_message(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        msg = self._message(channel, request.match_info["message_id"])
+        msg = self._message(request)
         return json_response(msg.payload())
 
     async def edit_message(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        msg = self._message(channel, request.match_info["message_id"])
+        msg = self._message(request)
         if msg.author is not self.fake.bot_user:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
-        payload, files = await api.read_message(request, edit=True)
-        self.fake._edit_message(msg, payload, files)
-        return json_response(msg.payload())
+        return await self.patch_message(request, msg)
 
     async def delete_message(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        msg = self._message(channel, request.match_info["message_id"])
-        if msg.author is not self.fake.bot_user and not self._bot_perms(channel) & (1 << 13):
+        msg = self._message(request)
+        if msg.author is not self.fake.bot_user and not self._bot_perms(msg.channel) & (1 << 13):
             raise ApiError(403, 50013, "Missing Permissions")
         self.fake._delete_message(msg)
         return no_content()
@@ -143,14 +141,12 @@ class ChannelRoutes(Routes):
         return no_content()
 
     async def add_reaction(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        msg = self._message(channel, request.match_info["message_id"])
+        msg = self._message(request)
         self.fake.reactions.append((msg.id, request.match_info["emoji"]))
         return no_content()
 
     async def remove_reaction(self, request: web.Request) -> web.Response:
-        channel = self._channel(request)
-        msg = self._message(channel, request.match_info["message_id"])
+        msg = self._message(request)
         key = (msg.id, request.match_info["emoji"])
         if key in self.fake.reactions:
             self.fake.reactions.remove(key)

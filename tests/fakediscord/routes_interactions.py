@@ -210,9 +210,7 @@ class InteractionRoutes(Routes):
     async def edit_webhook_message(self, request: web.Request) -> web.Response:
         ix = self._interaction_for_webhook(request)
         msg = self._webhook_message(ix, request.match_info["message_id"])
-        payload, files = await api.read_message(request, edit=True)
-        self.fake._edit_message(msg, payload, files)
-        return json_response(msg.payload())
+        return await self.patch_message(request, msg)
 
     async def delete_webhook_message(self, request: web.Request) -> web.Response:
         ix = self._interaction_for_webhook(request)
