@@ -218,6 +218,11 @@ class FakeDiscord(World, Commands, Messages, UserActions):
             "DISCORD_GATEWAY_URL": self.gateway_url,
         }
 
+    @staticmethod
+    def shard_env(shard_id: int, shard_count: int) -> dict[str, str]:
+        """The environment that makes a bot process run shard ``shard_id`` of ``shard_count``."""
+        return {"DISCORD_SHARD_ID": str(shard_id), "DISCORD_SHARD_COUNT": str(shard_count)}
+
     # -- waiting -------------------------------------------------------------------------------------
 
     def _touch(self) -> None:

@@ -20,7 +20,8 @@ import pytest
 import pytest_asyncio
 
 from tests.e2e.harness import BotDied, BotProcess, running_bot, token_leaks
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeRole, FakeUser, compute_pings
+from tests.fakediscord import FakeDiscord, compute_pings
+from tests.fakediscord.cast import Cast
 from tests.fakediscord.gateway import INTENT_MESSAGE_CONTENT
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -29,35 +30,34 @@ MINIBOT = [sys.executable, "-m", "tests.fakediscord.minibot"]
 
 
 @dataclass
-class World:
+class World(Cast):
     fake: FakeDiscord
     bot: BotProcess
-    guild: FakeGuild
-    general: FakeChannel
-    alice: FakeUser
-    bob: FakeUser
-    walkers: FakeRole
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
     async with FakeDiscord() as fake:
-        guild = fake.add_guild("Walkers")
-        general = fake.add_text_channel(guild, "general")
-        alice = fake.add_user("alice")
-        bob = fake.add_user("bob")
-        walkers = fake.add_role(guild, "walkers")
-        fake.add_member(guild, alice, roles=[walkers])
-        fake.add_member(guild, bob)
+        cast = Cast.join(fake, "Walkers")
         bot = BotProcess(fake, tmp_path_factory.mktemp("minibot"), argv=MINIBOT)
         await bot.start()
         try:
             await bot.wait_ready(timeout=30)
-            yield World(fake, bot, guild, general, alice, bob, walkers)
+            yield World(**vars(cast), fake=fake, bot=bot)
         finally:
             await bot.stop()
         bot.assert_clean_exit()
         assert not fake.server_errors, fake.server_errors
+
+
+def option(name: str, **extra: Any) -> dict[str, Any]:
+    """A string option of a command payload (``extra`` adds or overrides keys)."""
+    return {"name": name, "description": "o", "type": 3, **extra}
+
+
+def ask_with(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A command list of one ``/ask`` with these options."""
+    return [{"name": "ask", "description": "x", "type": 1, "options": options}]
 
 
 def http(fake: FakeDiscord) -> aiohttp.ClientSession:
@@ -525,38 +525,9 @@ async def test_rest_command_sync_rules() -> None:
                 {"name": "ask", "description": "x", "type": 1},
                 {"name": "ask", "description": "y", "type": 1},
             ],
-            [
-                {
-                    "name": "ask",
-                    "description": "x",
-                    "type": 1,
-                    "options": [
-                        {"name": f"o{i}", "description": "o", "type": 3} for i in range(26)
-                    ],
-                }
-            ],
-            [
-                {
-                    "name": "ask",
-                    "description": "x",
-                    "type": 1,
-                    "options": [
-                        {"name": "a", "description": "o", "type": 3},
-                        {"name": "a", "description": "o", "type": 4},
-                    ],
-                }
-            ],
-            [
-                {
-                    "name": "ask",
-                    "description": "x",
-                    "type": 1,
-                    "options": [
-                        {"name": "a", "description": "o", "type": 3},
-                        {"name": "b", "description": "o", "type": 3, "required": True},
-                    ],
-                }
-            ],
+            ask_with([option(f"o{i}") for i in range(26)]),
+            ask_with([option("a"), option("a", type=4)]),
+            ask_with([option("a"), option("b", required=True)]),
         ]
         for bad in bad_cases:
             async with session.put(url, json=bad) as r:
@@ -622,11 +593,7 @@ async def test_two_shards_get_their_own_guilds(tmp_path: Path) -> None:
                 fake,
                 tmp_path / f"shard{i}",
                 argv=MINIBOT,
-                env={
-                    "DISCORD_SHARD_ID": str(i),
-                    "DISCORD_SHARD_COUNT": "2",
-                    "MINIBOT_SYNC": "1" if i == 0 else "0",
-                },
+                env={**fake.shard_env(i, 2), "MINIBOT_SYNC": "1" if i == 0 else "0"},
             )
             for i in range(2)
         ]
