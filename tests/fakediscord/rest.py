@@ -38,6 +38,10 @@ class RestApi(ApplicationRoutes, InteractionRoutes, ChannelRoutes):
     # -- wiring ----------------------------------------------------------------------------------
 
     def routes(self) -> list[tuple[str, str, Any]]:
+        """(method, path, handler) of every route, in the order aiohttp must try them."""
+        app = "/applications/{application_id}"
+        hook = "/webhooks/{webhook_id}/{webhook_token}"
+        message = "/channels/{channel_id}/messages/{message_id}"
         r = [
             ("GET", "/users/@me", self.get_me),
             ("PATCH", "/users/@me", self.patch_me),
@@ -47,76 +51,35 @@ class RestApi(ApplicationRoutes, InteractionRoutes, ChannelRoutes):
             ("GET", "/applications/@me", self.get_application),
             ("GET", "/gateway", self.get_gateway),
             ("GET", "/gateway/bot", self.get_gateway_bot),
-            ("GET", "/applications/{application_id}/commands", self.list_commands),
-            ("PUT", "/applications/{application_id}/commands", self.put_commands),
-            ("POST", "/applications/{application_id}/commands", self.upsert_command),
-            ("GET", "/applications/{application_id}/commands/{command_id}", self.get_command),
-            ("PATCH", "/applications/{application_id}/commands/{command_id}", self.edit_command),
-            ("DELETE", "/applications/{application_id}/commands/{command_id}", self.delete_command),
-            (
-                "GET",
-                "/applications/{application_id}/guilds/{guild_id}/commands",
-                self.list_commands,
-            ),
-            ("PUT", "/applications/{application_id}/guilds/{guild_id}/commands", self.put_commands),
-            (
-                "POST",
-                "/applications/{application_id}/guilds/{guild_id}/commands",
-                self.upsert_command,
-            ),
-            (
-                "GET",
-                "/applications/{application_id}/guilds/{guild_id}/commands/{command_id}",
-                self.get_command,
-            ),
-            (
-                "PATCH",
-                "/applications/{application_id}/guilds/{guild_id}/commands/{command_id}",
-                self.edit_command,
-            ),
-            (
-                "DELETE",
-                "/applications/{application_id}/guilds/{guild_id}/commands/{command_id}",
-                self.delete_command,
-            ),
+        ]
+        for scope in (app, app + "/guilds/{guild_id}"):
+            r += [
+                ("GET", f"{scope}/commands", self.list_commands),
+                ("PUT", f"{scope}/commands", self.put_commands),
+                ("POST", f"{scope}/commands", self.upsert_command),
+                ("GET", f"{scope}/commands/{{command_id}}", self.get_command),
+                ("PATCH", f"{scope}/commands/{{command_id}}", self.edit_command),
+                ("DELETE", f"{scope}/commands/{{command_id}}", self.delete_command),
+            ]
+        r += [
             (
                 "POST",
                 "/interactions/{interaction_id}/{interaction_token}/callback",
                 self.interaction_callback,
             ),
-            ("POST", "/webhooks/{webhook_id}/{webhook_token}", self.execute_webhook),
-            (
-                "GET",
-                "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
-                self.get_webhook_message,
-            ),
-            (
-                "PATCH",
-                "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
-                self.edit_webhook_message,
-            ),
-            (
-                "DELETE",
-                "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
-                self.delete_webhook_message,
-            ),
+            ("POST", hook, self.execute_webhook),
+            ("GET", hook + "/messages/{message_id}", self.get_webhook_message),
+            ("PATCH", hook + "/messages/{message_id}", self.edit_webhook_message),
+            ("DELETE", hook + "/messages/{message_id}", self.delete_webhook_message),
             ("GET", "/channels/{channel_id}", self.get_channel),
             ("GET", "/channels/{channel_id}/messages", self.list_messages),
             ("POST", "/channels/{channel_id}/messages", self.create_message),
-            ("GET", "/channels/{channel_id}/messages/{message_id}", self.get_message),
-            ("PATCH", "/channels/{channel_id}/messages/{message_id}", self.edit_message),
-            ("DELETE", "/channels/{channel_id}/messages/{message_id}", self.delete_message),
+            ("GET", message, self.get_message),
+            ("PATCH", message, self.edit_message),
+            ("DELETE", message, self.delete_message),
             ("POST", "/channels/{channel_id}/typing", self.typing),
-            (
-                "PUT",
-                "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
-                self.add_reaction,
-            ),
-            (
-                "DELETE",
-                "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me",
-                self.remove_reaction,
-            ),
+            ("PUT", message + "/reactions/{emoji}/@me", self.add_reaction),
+            ("DELETE", message + "/reactions/{emoji}/@me", self.remove_reaction),
             ("GET", "/guilds/{guild_id}", self.get_guild),
             ("GET", "/guilds/{guild_id}/channels", self.get_guild_channels),
             ("GET", "/guilds/{guild_id}/roles", self.get_guild_roles),

@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from .actions import UserActions
+from .api import API_PREFIX, RecordedRequest
 from .commands import Commands
 from .gateway import (
     APP_FLAG_GUILD_MEMBERS_LIMITED,
@@ -53,7 +54,7 @@ from .interactions import FakeInteraction
 from .messages import Messages
 from .models import FakeChannel, FakeGuild, FakeMessage, FakeUser, Snowflakes, fake_token
 from .ratelimit import RateLimiter
-from .rest import RecordedRequest, RestApi
+from .rest import RestApi
 from .world import DEFAULT_BOT_PERMISSIONS, World
 
 T = TypeVar("T")
@@ -200,7 +201,7 @@ class FakeDiscord(World, Commands, Messages, UserActions):
 
     @property
     def api_base(self) -> str:
-        return f"{self.http_base}/api/v10"
+        return self.http_base + API_PREFIX
 
     @property
     def gateway_url(self) -> str:
@@ -208,7 +209,8 @@ class FakeDiscord(World, Commands, Messages, UserActions):
 
     @property
     def resume_gateway_url(self) -> str:
-        return f"ws://{self.host}:{self._port}/gateway-resume"
+        """Where READY tells the bot to RESUME (the same gateway under another path)."""
+        return self.gateway_url + "-resume"
 
     def bot_env(self) -> dict[str, str]:
         """The environment a bot process needs to talk to this fake."""
