@@ -36,9 +36,8 @@ from .models import (
     FakeMessage,
     FakeRole,
     FakeUser,
-    Pings,
-    compute_pings,
 )
+from .pings import Pings, compute_pings
 from .server import DEFAULT_BOT_PERMISSIONS, FakeDiscord
 
 __all__ = [

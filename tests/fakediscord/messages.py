@@ -6,7 +6,6 @@ their MESSAGE_* events with Discord's intent and MESSAGE_CONTENT rules, and quer
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,8 +31,7 @@ from .models import (
     FakeMessage,
     FakeUser,
 )
-
-_USER_MENTION = re.compile(r"<@!?(\d{1,20})>")
+from .pings import USER_MENTION
 
 
 class Messages:
@@ -282,7 +280,7 @@ class Messages:
         elif channel.recipient is not user:
             raise ValueError(f"{user!r} is not the recipient of {channel!r}")
         mentioned = []
-        for uid in dict.fromkeys(int(x) for x in _USER_MENTION.findall(content)):
+        for uid in dict.fromkeys(int(x) for x in USER_MENTION.findall(content)):
             if uid in self.users:
                 mentioned.append(self.users[uid])
         if reply_to is not None and mention_reply_author and reply_to.author not in mentioned:

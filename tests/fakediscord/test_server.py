@@ -588,17 +588,11 @@ async def test_two_shards_get_their_own_guilds(tmp_path: Path) -> None:
         erin = fake.add_user("erin")
         for g in guilds:
             fake.add_member(g, erin)
-        bots = [
-            BotProcess(
-                fake,
-                tmp_path / f"shard{i}",
-                argv=MINIBOT,
-                env={**fake.shard_env(i, 2), "MINIBOT_SYNC": "1" if i == 0 else "0"},
-            )
-            for i in range(2)
-        ]
-        for bot in bots:
-            await bot.start()
+        bots: list[BotProcess] = []
+        for i in range(2):
+            env = {**fake.shard_env(i, 2), "MINIBOT_SYNC": "1" if i == 0 else "0"}
+            bots.append(BotProcess(fake, tmp_path / f"shard{i}", argv=MINIBOT, env=env))
+            await bots[-1].start()
         try:
             await fake.wait_ready(timeout=30)
             assert sorted(s.shard[0] for s in fake.gateway.shards.values()) == [0, 1]
