@@ -141,7 +141,7 @@ class UserActions:
         data = self._command_data(user, name, options, channel, focused=focused, validate=validate)
         return self._new_interaction(itype, user, channel, data, command_name=name, locale=locale)
 
-    async def autocomplete(
+    async def autocomplete_interaction(
         self,
         user: FakeUser,
         name: str,
@@ -149,14 +149,21 @@ class UserActions:
         *,
         focused: str,
         channel: FakeChannel | None = None,
-        timeout: float = 3.0,
-    ) -> list[dict[str, Any]]:
-        """What the user sees while typing ``options[focused]``: the bot's choices."""
-        ix = self._command_interaction(
-            AUTOCOMPLETE, user, name, dict(options), channel, None, focused=focused
+        locale: str | None = None,
+    ) -> FakeInteraction:
+        """``user`` types ``options[focused]`` of ``/name``: the autocomplete interaction."""
+        return self._command_interaction(
+            AUTOCOMPLETE, user, name, dict(options), channel, locale, focused=focused
         )
-        resp = await ix.response(timeout=timeout)
-        return resp.choices
+
+    async def autocomplete(
+        self, *args: Any, timeout: float = 3.0, **kwargs: Any
+    ) -> list[dict[str, Any]]:
+        """What the user sees while typing: the bot's choices for
+        ``autocomplete_interaction(*args, **kwargs)``, e.g.
+        ``await fake.autocomplete(alice, "guide", {"topic": "cad"}, focused="topic")``."""
+        ix = await self.autocomplete_interaction(*args, **kwargs)
+        return (await ix.response(timeout=timeout)).choices
 
     async def click(self, user: FakeUser, message: FakeMessage, custom_id: str) -> FakeInteraction:
         """``user`` presses the button ``custom_id`` on ``message``."""

@@ -13,16 +13,23 @@ Usage::
         resp = await ix.response()
         assert resp.ephemeral is False and "cadence" in resp.text()
 
-This module holds the state, the server's lifecycle, addresses and waiting; the rest of the
-test-facing API comes from the parts it is made of:
+This module holds the state, the server's lifecycle, addresses, waiting and the READY and
+application payloads; the rest of the test-facing API comes from the parts it is made of:
 
-=================  ==========================================================================
-``world.py``       users, guilds, roles, channels, members, DMs, injected failures
-``commands.py``    the registered application commands and the data of a command a user runs
-``messages.py``    messages (the bot's and the users'), their events, queries for tests
-``actions.py``     slash commands, autocomplete, clicks, selects and modals as a user
-``gateway.py``     the websocket sessions; ``rest.py`` and ``routes_*.py`` the HTTP API
-=================  ==========================================================================
+======================  =====================================================================
+``world.py``            users, guilds, roles, channels, members, DMs, injected failures
+``commands.py``         the registered application commands; the data of a command a user runs
+``messages.py``         messages (the bot's and the users'), their events, queries for tests
+``actions.py``          slash commands, autocomplete, clicks, selects and modals as a user
+``gateway.py``          the websocket sessions: HELLO, IDENTIFY, RESUME, shards, drops
+``rest.py``             the REST route table and middleware (auth, records, failures, 429s)
+``routes_*.py``         the REST handlers: application, interactions and webhooks, channels
+``api.py``              error bodies, JSON responses, request records and payloads
+``limits.py``           Discord's payload limits (400 / 50035); ``ratelimit.py`` its buckets
+``models.py``           the world's objects and their payloads; ``pings.py`` allowed_mentions
+``interactions.py``     an interaction and the bot's answers to it
+``cast.py``             the usual people of a test (a guild, #general, alice, bob, @walkers)
+======================  =====================================================================
 """
 
 # The test-facing API takes explicit timeouts on purpose (``await ix.response(timeout=3)``).
