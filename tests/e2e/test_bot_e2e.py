@@ -9,7 +9,6 @@ data, so these tests check the Discord layer, not the wording of the guide.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,16 +19,13 @@ import pytest_asyncio
 
 from knowledge.content import default_library
 from knowledge.models import Library
-from tests.e2e.harness import BotProcess, token_leaks, walkwell
+from tests.e2e.harness import BotProcess, running_bot, token_leaks, walkwell
 from tests.fakediscord import (
-    FakeChannel,
     FakeDiscord,
-    FakeGuild,
     FakeInteraction,
     FakeMessage,
-    FakeRole,
-    FakeUser,
 )
+from tests.fakediscord.cast import Cast
 from tests.fakediscord.gateway import PRIVILEGED_INTENTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
@@ -57,14 +53,9 @@ ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 
 
 @dataclass
-class World:
+class World(Cast):
     fake: FakeDiscord
     bot: BotProcess
-    guild: FakeGuild
-    general: FakeChannel
-    alice: FakeUser
-    bob: FakeUser
-    walkers: FakeRole
     library: Library
     #: walkwell ask --json for each of QUESTIONS
     expected: dict[str, dict[str, Any]]
@@ -76,13 +67,7 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
     workdir = tmp_path_factory.mktemp("walkwell-e2e")
     library = default_library()
     async with FakeDiscord() as fake:
-        guild = fake.add_guild("Back pain walkers")
-        general = fake.add_text_channel(guild, "general")
-        alice = fake.add_user("alice")
-        bob = fake.add_user("bob")
-        walkers = fake.add_role(guild, "walkers", mentionable=True)
-        fake.add_member(guild, alice, roles=[walkers])
-        fake.add_member(guild, bob)
+        cast = Cast.join(fake, "Back pain walkers")
 
         asked = await walkwell(
             fake, workdir, "ask", "--json", stdin="\n".join(QUESTIONS.values()).encode() + b"\n"
@@ -94,29 +79,15 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
         synced = await walkwell(fake, workdir, "sync")
         assert synced.returncode == 0, synced.output
 
-        bot = BotProcess(fake, workdir)
-        await bot.start()
-        try:
-            await bot.wait_ready(timeout=60)
+        async with running_bot(fake, workdir, ready_timeout=60) as bot:
             yield World(
-                fake,
-                bot,
-                guild,
-                general,
-                alice,
-                bob,
-                walkers,
-                library,
-                expected,
-                synced.output,
+                **vars(cast),
+                fake=fake,
+                bot=bot,
+                library=library,
+                expected=expected,
+                sync_output=synced.output,
             )
-        except BaseException:
-            print(bot.log_tail(200), file=sys.stderr)
-            raise
-        finally:
-            code = await bot.stop()
-        assert code == 0, bot.log_tail()
-        bot.assert_clean_exit()
 
 
 def heading(library: Library, unit_id: str) -> str:

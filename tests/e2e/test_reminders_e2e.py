@@ -15,14 +15,13 @@ two minutes once):
 from __future__ import annotations
 
 import asyncio
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.harness import BotProcess, walkwell
+from tests.e2e.harness import running_bot, walkwell
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeInteraction, FakeMessage, FakeUser
 from tests.fakediscord.models import SEND_MESSAGES
 
@@ -68,11 +67,7 @@ async def test_reminders_over_the_wire(tmp_path: Path) -> None:
         synced = await walkwell(fake, tmp_path, "sync")
         assert synced.returncode == 0, synced.output
 
-        bot = BotProcess(fake, tmp_path)
-        await bot.start()
-        try:
-            await bot.wait_ready(timeout=60)
-
+        async with running_bot(fake, tmp_path, ready_timeout=60):
             # -- bad input: a private error, nothing stored ------------------------------------
             for options in (
                 {"time": "25:99", "timezone": "Europe/Berlin"},
@@ -191,12 +186,8 @@ async def test_reminders_over_the_wire(tmp_path: Path) -> None:
             sent_before = len(reminders_to(fake, alice_dm)), len(reminders_to(fake, general))
             assert sent_before == (1, 1)
 
-            # -- restart on the same database: no second reminder that day -----------------------
-            assert await bot.stop() == 0
-            bot.assert_clean_exit()
-            bot = BotProcess(fake, tmp_path)
-            await bot.start()
-            await bot.wait_ready(timeout=60)
+        # -- restart on the same database: no second reminder that day ---------------------------
+        async with running_bot(fake, tmp_path, ready_timeout=60):
             await asyncio.sleep(5)  # the catch-up sweep runs at start
             after = len(reminders_to(fake, alice_dm)), len(reminders_to(fake, general))
             assert after == sent_before
@@ -204,8 +195,3 @@ async def test_reminders_over_the_wire(tmp_path: Path) -> None:
             assert fake.blocked_dm_attempts == 1
             assert not fake.mass_pings()
             assert fake.problems() == []
-        except BaseException:
-            print(bot.log_tail(200), file=sys.stderr)
-            raise
-        finally:
-            await bot.stop()

@@ -70,11 +70,7 @@ async def test_two_shards_one_database_send_each_reminder_once(
             BotProcess(
                 fake,
                 tmp_path / f"shard{i}",
-                env={
-                    "DISCORD_SHARD_ID": str(i),
-                    "DISCORD_SHARD_COUNT": "2",
-                    "DATABASE_URL": database_url,
-                },
+                env={**fake.shard_env(i, 2), "DATABASE_URL": database_url},
             )
             for i in range(2)
         ]

@@ -26,6 +26,7 @@ the MESSAGE_CONTENT rule (content only for mentions, DMs and the bot's own messa
 See :class:`tests.fakediscord.server.FakeDiscord` for the whole API.
 """
 
+from .api import ApiError, RecordedRequest
 from .interactions import FakeInteraction, InteractionResponse
 from .models import (
     FakeAttachment,
@@ -35,10 +36,8 @@ from .models import (
     FakeMessage,
     FakeRole,
     FakeUser,
-    Pings,
-    compute_pings,
 )
-from .rest import ApiError, RecordedRequest
+from .pings import Pings, compute_pings
 from .server import DEFAULT_BOT_PERMISSIONS, FakeDiscord
 
 __all__ = [

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,9 @@ from .models import FLAG_EPHEMERAL, FakeAttachment, FakeChannel, FakeGuild, Fake
 
 if TYPE_CHECKING:
     from .server import FakeDiscord
+
+#: How an interaction token starts (base64 of "interaction").
+TOKEN_PREFIX = "aW50ZXJhY3Rpb24"
 
 # Interaction types.
 PING = 1
@@ -107,39 +111,31 @@ class InteractionResponse:
         return f"<InteractionResponse {self.type_name}{eph} {self.latency * 1000:.1f}ms {self.text()[:60]!r}>"
 
 
+@dataclass(eq=False, repr=False)
 class FakeInteraction:
     """An interaction the fake dispatched (INTERACTION_CREATE) and the bot's answers to it."""
 
-    def __init__(
-        self,
-        fake: FakeDiscord,
-        *,
-        id: int,
-        token: str,
-        type: int,
-        user: FakeUser,
-        channel: FakeChannel,
-        data: dict[str, Any],
-        command_name: str | None = None,
-        message: FakeMessage | None = None,
-    ) -> None:
-        self.fake = fake
-        self.id = id
-        self.token = token
-        self.type = type
-        self.user = user
-        self.channel = channel
-        self.data = data
-        self.command_name = command_name
-        self.message = message
-        self.payload: dict[str, Any] = {}
-        self.dispatched_at = time.monotonic()
-        self.responses: list[InteractionResponse] = []
-        #: callbacks the fake refused: (status, code, body)
-        self.rejected: list[tuple[int, int, dict[str, Any]]] = []
-        self.original: FakeMessage | None = None
-        self.followups: list[FakeMessage] = []
-        self.deleted_original = False
+    fake: FakeDiscord
+    type: int
+    user: FakeUser
+    channel: FakeChannel
+    data: dict[str, Any]
+    command_name: str | None = None
+    #: the message a component or a modal submit came from
+    message: FakeMessage | None = None
+    id: int = field(init=False)
+    token: str = field(init=False, default_factory=lambda: TOKEN_PREFIX + secrets.token_urlsafe(48))
+    payload: dict[str, Any] = field(default_factory=dict)
+    dispatched_at: float = field(default_factory=time.monotonic)
+    responses: list[InteractionResponse] = field(default_factory=list)
+    #: callbacks the fake refused: (status, code, body)
+    rejected: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)
+    original: FakeMessage | None = None
+    followups: list[FakeMessage] = field(default_factory=list)
+    deleted_original: bool = False
+
+    def __post_init__(self) -> None:
+        self.id = self.fake.ids.next()
 
     @property
     def guild(self) -> FakeGuild | None:

@@ -71,6 +71,11 @@ def _max_len(out: list[Violation], path: str, value: Any, limit: int) -> None:
         out.append(Violation(path, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length."))
 
 
+def _max_items(out: list[Violation], path: str, items: list[Any], limit: int) -> None:
+    if len(items) > limit:
+        out.append(Violation(path, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length."))
+
+
 def _required(out: list[Violation], path: str, value: Any) -> None:
     if value is None or (isinstance(value, str) and not value.strip()):
         out.append(Violation(path, "BASE_TYPE_REQUIRED", "This field is required"))
@@ -88,24 +93,14 @@ def check_message(
     if content is not None and not isinstance(content, str):
         out.append(Violation("content", "BASE_TYPE_BAD_TYPE", "Must be a string."))
     _max_len(out, "content", content, CONTENT_MAX)
-    if len(embeds) > EMBEDS_MAX:
-        out.append(
-            Violation("embeds", "BASE_TYPE_MAX_LENGTH", f"Must be {EMBEDS_MAX} or fewer in length.")
-        )
+    _max_items(out, "embeds", embeds, EMBEDS_MAX)
     total = 0
     for i, embed in enumerate(embeds):
         p = f"embeds.{i}"
         _max_len(out, f"{p}.title", embed.get("title"), EMBED_TITLE_MAX)
         _max_len(out, f"{p}.description", embed.get("description"), EMBED_DESCRIPTION_MAX)
         fields = embed.get("fields") or []
-        if len(fields) > EMBED_FIELDS_MAX:
-            out.append(
-                Violation(
-                    f"{p}.fields",
-                    "BASE_TYPE_MAX_LENGTH",
-                    f"Must be {EMBED_FIELDS_MAX} or fewer in length.",
-                )
-            )
+        _max_items(out, f"{p}.fields", fields, EMBED_FIELDS_MAX)
         for j, f in enumerate(fields):
             _required(out, f"{p}.fields.{j}.name", f.get("name"))
             _required(out, f"{p}.fields.{j}.value", f.get("value"))
@@ -264,14 +259,7 @@ def _check_select(out: list[Violation], path: str, comp: dict[str, Any], seen: s
 
 def _check_legacy_components(components: list[dict[str, Any]]) -> list[Violation]:
     out: list[Violation] = []
-    if len(components) > ACTION_ROWS_MAX:
-        out.append(
-            Violation(
-                "components",
-                "BASE_TYPE_MAX_LENGTH",
-                f"Must be {ACTION_ROWS_MAX} or fewer in length.",
-            )
-        )
+    _max_items(out, "components", components, ACTION_ROWS_MAX)
     seen: set[str] = set()
     for i, row in enumerate(components):
         path = f"components.{i}"
@@ -302,14 +290,7 @@ def _check_legacy_components(components: list[dict[str, Any]]) -> list[Violation
                     "A select menu takes a whole row",
                 )
             )
-        if len(children) > ROW_BUTTONS_MAX:
-            out.append(
-                Violation(
-                    f"{path}.components",
-                    "BASE_TYPE_MAX_LENGTH",
-                    f"Must be {ROW_BUTTONS_MAX} or fewer in length.",
-                )
-            )
+        _max_items(out, f"{path}.components", children, ROW_BUTTONS_MAX)
         for j, comp in enumerate(children):
             cpath = f"{path}.components.{j}"
             if comp.get("type") == 2:
@@ -373,36 +354,30 @@ def check_choices(choices: Any) -> list[Violation]:
     out: list[Violation] = []
     if not isinstance(choices, list):
         return [Violation("data.choices", "BASE_TYPE_REQUIRED", "This field is required")]
-    if len(choices) > CHOICES_MAX:
-        out.append(
-            Violation(
-                "data.choices", "BASE_TYPE_MAX_LENGTH", f"Must be {CHOICES_MAX} or fewer in length."
-            )
-        )
+    _max_items(out, "data.choices", choices, CHOICES_MAX)
+    _check_choices(out, "data.choices", choices, value_required=True)
+    return out
+
+
+def _check_choices(
+    out: list[Violation], path: str, choices: list[Any], *, value_required: bool
+) -> None:
+    """Each choice's name and string value, for autocomplete results and option choices alike."""
     for i, c in enumerate(choices):
         name = c.get("name")
         if not isinstance(name, str) or not 1 <= len(name) <= CHOICE_NAME_MAX:
             out.append(
                 Violation(
-                    f"data.choices.{i}.name",
+                    f"{path}.{i}.name",
                     "BASE_TYPE_BAD_LENGTH",
                     f"Must be between 1 and {CHOICE_NAME_MAX} in length.",
                 )
             )
-        value = c.get("value")
-        if isinstance(value, str) and len(value) > CHOICE_VALUE_MAX:
+        _max_len(out, f"{path}.{i}.value", c.get("value"), CHOICE_VALUE_MAX)
+        if value_required and c.get("value") is None:
             out.append(
-                Violation(
-                    f"data.choices.{i}.value",
-                    "BASE_TYPE_MAX_LENGTH",
-                    f"Must be {CHOICE_VALUE_MAX} or fewer in length.",
-                )
+                Violation(f"{path}.{i}.value", "BASE_TYPE_REQUIRED", "This field is required")
             )
-        if value is None:
-            out.append(
-                Violation(f"data.choices.{i}.value", "BASE_TYPE_REQUIRED", "This field is required")
-            )
-    return out
 
 
 def check_modal(data: dict[str, Any]) -> list[Violation]:
@@ -480,12 +455,7 @@ def _command_chars(cmd: dict[str, Any]) -> int:
 def _check_options(
     out: list[Violation], path: str, options: list[dict[str, Any]], depth: int
 ) -> None:
-    if len(options) > COMMAND_OPTIONS_MAX:
-        out.append(
-            Violation(
-                path, "BASE_TYPE_MAX_LENGTH", f"Must be {COMMAND_OPTIONS_MAX} or fewer in length."
-            )
-        )
+    _max_items(out, path, options, COMMAND_OPTIONS_MAX)
     names: set[str] = set()
     seen_optional = False
     kinds = {o.get("type") for o in options}
@@ -535,14 +505,7 @@ def _check_options(
         else:
             seen_optional = True
         choices = opt.get("choices") or []
-        if len(choices) > CHOICES_MAX:
-            out.append(
-                Violation(
-                    f"{p}.choices",
-                    "BASE_TYPE_MAX_LENGTH",
-                    f"Must be {CHOICES_MAX} or fewer in length.",
-                )
-            )
+        _max_items(out, f"{p}.choices", choices, CHOICES_MAX)
         if choices and opt.get("autocomplete"):
             out.append(
                 Violation(
@@ -551,24 +514,7 @@ def _check_options(
                     "Autocomplete cannot be used with choices",
                 )
             )
-        for k, ch in enumerate(choices):
-            cname = ch.get("name")
-            if not isinstance(cname, str) or not 1 <= len(cname) <= CHOICE_NAME_MAX:
-                out.append(
-                    Violation(
-                        f"{p}.choices.{k}.name",
-                        "BASE_TYPE_BAD_LENGTH",
-                        f"Must be between 1 and {CHOICE_NAME_MAX} in length.",
-                    )
-                )
-            if isinstance(ch.get("value"), str) and len(ch["value"]) > CHOICE_VALUE_MAX:
-                out.append(
-                    Violation(
-                        f"{p}.choices.{k}.value",
-                        "BASE_TYPE_MAX_LENGTH",
-                        f"Must be {CHOICE_VALUE_MAX} or fewer in length.",
-                    )
-                )
+        _check_choices(out, f"{p}.choices", choices, value_required=False)
         if (
             otype == 3
             and opt.get("max_length") is not None

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from .pings import Pings, compute_pings
 
 if TYPE_CHECKING:
     from .interactions import FakeInteraction
@@ -60,10 +62,6 @@ FLAG_SUPPRESS_EMBEDS = 1 << 2
 GUILD_TEXT = 0
 DM = 1
 
-_USER_MENTION = re.compile(r"<@!?(\d{1,20})>")
-_ROLE_MENTION = re.compile(r"<@&(\d{1,20})>")
-_EVERYONE = re.compile(r"@(everyone|here)")
-
 
 def iso(moment: dt.datetime) -> str:
     return moment.isoformat()
@@ -101,8 +99,18 @@ def fake_token(bot_id: int, secret: str) -> str:
     return f"{head}.GfAkE0.{secret}"
 
 
-@dataclass(eq=False)
-class FakeUser:
+class Named:
+    """Shown as ``<FakeX label id>``: users by username, roles, channels and guilds by name."""
+
+    id: int
+
+    def __repr__(self) -> str:
+        label = getattr(self, "username", None) or getattr(self, "name", None) or "DM"
+        return f"<{type(self).__name__} {label} {self.id}>"
+
+
+@dataclass(eq=False, repr=False)
+class FakeUser(Named):
     id: int
     username: str
     bot: bool = False
@@ -124,12 +132,9 @@ class FakeUser:
             "public_flags": 0,
         }
 
-    def __repr__(self) -> str:
-        return f"<FakeUser {self.username} {self.id}>"
 
-
-@dataclass(eq=False)
-class FakeRole:
+@dataclass(eq=False, repr=False)
+class FakeRole(Named):
     id: int
     guild_id: int
     name: str
@@ -161,9 +166,6 @@ class FakeRole:
         if self.bot_id is not None:
             data["tags"] = {"bot_id": str(self.bot_id)}
         return data
-
-    def __repr__(self) -> str:
-        return f"<FakeRole {self.name} {self.id}>"
 
 
 @dataclass(eq=False)
@@ -230,8 +232,8 @@ class FakeMember:
         return perms
 
 
-@dataclass(eq=False)
-class FakeChannel:
+@dataclass(eq=False, repr=False)
+class FakeChannel(Named):
     id: int
     type: int
     name: str | None = None
@@ -279,12 +281,9 @@ class FakeChannel:
             "flags": 0,
         }
 
-    def __repr__(self) -> str:
-        return f"<FakeChannel {self.name or 'DM'} {self.id}>"
 
-
-@dataclass(eq=False)
-class FakeGuild:
+@dataclass(eq=False, repr=False)
+class FakeGuild(Named):
     id: int
     name: str
     owner_id: int
@@ -343,9 +342,6 @@ class FakeGuild:
             "soundboard_sounds": [],
         }
 
-    def __repr__(self) -> str:
-        return f"<FakeGuild {self.name} {self.id}>"
-
 
 @dataclass(eq=False)
 class FakeAttachment:
@@ -381,48 +377,14 @@ class FakeAttachment:
         return f"<FakeAttachment {self.filename} {self.size}B {self.content_type}>"
 
 
-@dataclass(frozen=True)
-class Pings:
-    """Who a message would notify, given its content and allowed_mentions (Discord's rules)."""
-
-    everyone: bool
-    roles: frozenset[int]
-    users: frozenset[int]
-
-    @property
-    def any_mass_ping(self) -> bool:
-        return self.everyone or bool(self.roles)
-
-
-def compute_pings(
-    content: str,
-    allowed_mentions: dict[str, Any] | None,
-    *,
-    replied_user_id: int | None = None,
-) -> Pings:
-    """Apply Discord's allowed_mentions rules to ``content``.
-
-    No ``allowed_mentions`` field means Discord parses every mention in the content (and a reply
-    pings its author). A given object pings only what ``parse`` / ``users`` / ``roles`` /
-    ``replied_user`` allow. The author's MENTION_EVERYONE permission is deliberately ignored: this
-    reports what the message *asks* Discord to ping.
-    """
-    users = {int(u) for u in _USER_MENTION.findall(content)}
-    roles = {int(r) for r in _ROLE_MENTION.findall(content)}
-    everyone = bool(_EVERYONE.search(content))
-    if allowed_mentions is None:
-        pinged_users = set(users)
-        if replied_user_id is not None:
-            pinged_users.add(replied_user_id)
-        return Pings(everyone, frozenset(roles), frozenset(pinged_users))
-    parse = set(allowed_mentions.get("parse") or [])
-    allow_users = {int(u) for u in allowed_mentions.get("users") or []}
-    allow_roles = {int(r) for r in allowed_mentions.get("roles") or []}
-    pinged_users = users if "users" in parse else users & allow_users
-    pinged_roles = roles if "roles" in parse else roles & allow_roles
-    if replied_user_id is not None and allowed_mentions.get("replied_user", False):
-        pinged_users = pinged_users | {replied_user_id}
-    return Pings(everyone and "everyone" in parse, frozenset(pinged_roles), frozenset(pinged_users))
+def walk_components(items: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Each component and everything inside it (rows, labels, accessories), depth first."""
+    for c in items:
+        yield c
+        yield from walk_components(c.get("components") or [])
+        for key in ("component", "accessory"):
+            if isinstance(c.get(key), dict):
+                yield from walk_components([c[key]])
 
 
 @dataclass(eq=False)
@@ -503,40 +465,12 @@ class FakeMessage:
 
     def custom_ids(self) -> list[str]:
         """Every custom_id on this message's components (depth first)."""
-        out: list[str] = []
-
-        def walk(items: list[dict[str, Any]]) -> None:
-            for c in items:
-                if "custom_id" in c:
-                    out.append(str(c["custom_id"]))
-                walk(c.get("components") or [])
-                if isinstance(c.get("component"), dict):
-                    walk([c["component"]])
-                if isinstance(c.get("accessory"), dict):
-                    walk([c["accessory"]])
-
-        walk(self.components)
-        return out
+        return [str(c["custom_id"]) for c in walk_components(self.components) if "custom_id" in c]
 
     def find_component(self, custom_id: str) -> dict[str, Any] | None:
-        found: dict[str, Any] | None = None
-
-        def walk(items: list[dict[str, Any]]) -> None:
-            nonlocal found
-            for c in items:
-                if found is not None:
-                    return
-                if c.get("custom_id") == custom_id:
-                    found = c
-                    return
-                walk(c.get("components") or [])
-                if isinstance(c.get("component"), dict):
-                    walk([c["component"]])
-                if isinstance(c.get("accessory"), dict):
-                    walk([c["accessory"]])
-
-        walk(self.components)
-        return found
+        return next(
+            (c for c in walk_components(self.components) if c.get("custom_id") == custom_id), None
+        )
 
     def payload(self, *, include_reference: bool = True) -> dict[str, Any]:
         pings = self.pings()
