@@ -20,9 +20,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import errors
 from bot.app import WalkWell
 from bot.ui import render
+from bot.ui.buttons import Pressable
 from bot.ui.texts import Texts
 from knowledge.models import ChecklistItem
 
@@ -49,6 +49,7 @@ def full_mask(count: int) -> int:
 
 
 class ToggleButton(
+    Pressable,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.compile(
         r"ww:chk:(?P<stamp>[0-9a-z]{1,10}):(?P<mask>[0-9a-f]{1,8}):(?P<item>\d{1,2})"
@@ -83,14 +84,11 @@ class ToggleButton(
         entry = items[index] if index < len(items) else items[0]
         return cls(stamp, mask, index, entry)
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            cog = interaction.client.get_cog(Checklist.__cog_name__)  # type: ignore[attr-defined]
-            if not isinstance(cog, Checklist):
-                raise RuntimeError("the checklist cog is not loaded")
-            await cog.toggle(interaction, self.stamp, self.mask, self.index)
-        except Exception as exc:
-            await errors.report(interaction, exc, f"checklist button {self.custom_id}")
+    async def press(self, interaction: discord.Interaction[Any]) -> None:
+        cog = interaction.client.get_cog(Checklist.__cog_name__)  # type: ignore[attr-defined]
+        if not isinstance(cog, Checklist):
+            raise RuntimeError("the checklist cog is not loaded")
+        await cog.toggle(interaction, self.stamp, self.mask, self.index)
 
 
 def build_checklist(

@@ -1,17 +1,24 @@
-"""``/guide topic``: open one section or FAQ answer; the topic autocompletes from memory."""
+"""``/guide topic``: open one section or FAQ answer; the topic autocompletes from memory.
+
+The extension also registers :class:`bot.ui.render.UnitButton`, the button that opens a unit
+under answers, reminders, ``/faq`` and ``/cadence``.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import WalkWell
+from bot.exts.ask.feedback import remember_question
 from bot.ui import render, sanitize, textsplit
 from knowledge.models import Library, Unit
+
+if TYPE_CHECKING:
+    from bot.app import WalkWell
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +60,11 @@ class Guide(commands.Cog):
         library, texts = self.bot.library, self.bot.texts
         unit = resolve_topic(library, str(topic))
         if unit is not None:
-            feedback = interaction.id if self.bot.db is not None else None
+            services = self.bot.services
+            feedback = interaction.id if services.storage else None
             reply = render.unit_reply(library, unit, feedback_key=feedback, texts=texts)
-            pending = render.remember_question(
-                self.bot, interaction.id, unit.id, str(topic), interaction.user.id
+            pending = remember_question(
+                services, interaction.id, unit.id, str(topic), interaction.user.id
             )
             try:
                 await render.respond(interaction, reply)
@@ -92,4 +100,9 @@ class Guide(commands.Cog):
 
 
 async def setup(bot: WalkWell) -> None:
+    bot.add_dynamic_items(render.UnitButton)
     await bot.add_cog(Guide(bot))
+
+
+async def teardown(bot: WalkWell) -> None:
+    bot.remove_dynamic_items(render.UnitButton)

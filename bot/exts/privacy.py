@@ -28,7 +28,8 @@ from discord.ext import commands, tasks
 
 from bot import errors
 from bot.app import WalkWell
-from bot.ui import render
+from bot.errors import needs_storage
+from bot.ui.buttons import OwnerButton
 from bot.ui.texts import Texts
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,10 @@ async def export_everything(bot: WalkWell, user_id: int) -> dict[str, Any]:
     from schedules.feedback.answers import export_user_answers
     from schedules.journal.store import export_user_journal
 
-    assert bot.db is not None and bot.reminders is not None
-    data: dict[str, Any] = dict(await bot.reminders.export_user_data(user_id))
-    data.update(await export_user_journal(bot.db, user_id))
-    data["answers"] = await export_user_answers(bot.db, user_id)
+    db, reminders = bot.services.database(), bot.services.reminder_service()
+    data: dict[str, Any] = dict(await reminders.export_user_data(user_id))
+    data.update(await export_user_journal(db, user_id))
+    data["answers"] = await export_user_answers(db, user_id)
     return data
 
 
@@ -61,15 +62,15 @@ async def erase_everything(bot: WalkWell, user_id: int) -> bool:
     from schedules.feedback.answers import delete_user_answers
     from schedules.journal.store import delete_user_journal
 
-    assert bot.db is not None and bot.reminders is not None
-    removed = await bot.reminders.delete_user_data(user_id)
-    removed_journal = await delete_user_journal(bot.db, user_id)
-    removed_answers = await delete_user_answers(bot.db, user_id)
+    db, reminders = bot.services.database(), bot.services.reminder_service()
+    removed = await reminders.delete_user_data(user_id)
+    removed_journal = await delete_user_journal(db, user_id)
+    removed_answers = await delete_user_answers(db, user_id)
     return bool(removed or removed_journal or removed_answers)
 
 
 class _Confirm(
-    render.OwnerOnly,
+    OwnerButton,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"ww:priv:(?P<action>del|keep):(?P<user>\d{1,20}):(?P<at>\d{1,12})",
 ):
@@ -100,28 +101,20 @@ class _Confirm(
         texts = cast(WalkWell, interaction.client).texts
         return cls(match["action"], int(match["user"]), int(match["at"]), texts)
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def press(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast(WalkWell, interaction.client)
         texts = bot.texts
-        try:
-            if self.action == "keep":
-                await interaction.response.edit_message(
-                    content=texts("privacy_cancelled"), view=None
-                )
-                return
-            age = datetime.now(UTC).timestamp() - self.at
-            if not 0 <= age <= CONFIRM_SECONDS:
-                await interaction.response.edit_message(content=texts("privacy_expired"), view=None)
-                return
-            if bot.db is None or bot.reminders is None:
-                await errors.send_private(interaction, texts("storage_off"))
-                return
-            erased = await erase_everything(bot, self.user_id)
-            await interaction.response.edit_message(
-                content=texts("privacy_deleted" if erased else "privacy_nothing"), view=None
-            )
-        except Exception as exc:
-            await errors.report(interaction, exc, "privacy delete")
+        if self.action == "keep":
+            await interaction.response.edit_message(content=texts("privacy_cancelled"), view=None)
+            return
+        age = datetime.now(UTC).timestamp() - self.at
+        if not 0 <= age <= CONFIRM_SECONDS:
+            await interaction.response.edit_message(content=texts("privacy_expired"), view=None)
+            return
+        erased = await erase_everything(bot, self.user_id)
+        await interaction.response.edit_message(
+            content=texts("privacy_deleted" if erased else "privacy_nothing"), view=None
+        )
 
 
 class Privacy(commands.GroupCog, group_name="privacy", group_description="See or erase your data"):
@@ -133,12 +126,10 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description="See or
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(_Confirm)
-        if self.bot.db is not None:
+        if self.bot.services.storage:
             self.prune.start()
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(_Confirm)
         async with self._pruning:
             self.prune.cancel()
 
@@ -148,7 +139,7 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description="See or
         from schedules.feedback.answers import prune_answers
         from schedules.journal.store import prune_unanswered
 
-        db = self.bot.db
+        db = self.bot.services.db
         if db is None:
             return
         now = datetime.now(UTC)
@@ -163,16 +154,9 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description="See or
             except Exception:
                 log.exception("pruning old answers failed; trying again later")
 
-    async def _storage(self, interaction: discord.Interaction[Any]) -> bool:
-        if self.bot.db is None or self.bot.reminders is None:
-            await errors.send_private(interaction, self.bot.texts("storage_off"))
-            return False
-        return True
-
     @app_commands.command(name="export", description="Get everything WalkWell stores about you")
+    @needs_storage()
     async def export(self, interaction: discord.Interaction[Any]) -> None:
-        if not await self._storage(interaction):
-            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         user_id = interaction.user.id
         data = await export_everything(self.bot, user_id)
@@ -190,9 +174,8 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description="See or
         )
 
     @app_commands.command(name="delete", description="Erase everything WalkWell stores about you")
+    @needs_storage()
     async def delete(self, interaction: discord.Interaction[Any]) -> None:
-        if not await self._storage(interaction):
-            return
         texts = self.bot.texts
         at = int(datetime.now(UTC).timestamp())
         view = discord.ui.View(timeout=None)
@@ -202,4 +185,9 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description="See or
 
 
 async def setup(bot: WalkWell) -> None:
+    bot.add_dynamic_items(_Confirm)
     await bot.add_cog(Privacy(bot))
+
+
+async def teardown(bot: WalkWell) -> None:
+    bot.remove_dynamic_items(_Confirm)

@@ -17,10 +17,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import errors
 from bot.app import WalkWell
+from bot.errors import needs_storage
 from schedules.journal.progress import MAX_WEEKS
-from schedules.journal.walklog import WalkInputError
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +33,7 @@ class Progress(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="progress", description="A chart of your walks against your targets")
+    @needs_storage()
     @app_commands.describe(weeks=f"How many weeks to show (1-{MAX_WEEKS}, default 4)")
     async def progress(
         self,
@@ -52,15 +52,8 @@ class Progress(commands.Cog):
         from schedules.plan.planner import target_history
         from schedules.reminders.timecalc import get_zone
 
-        db = self.bot.db
-        if db is None:
-            await errors.send_private(interaction, self.bot.texts("storage_off"))
-            return
-        try:
-            n_weeks = validate_weeks(weeks)
-        except WalkInputError as exc:
-            await errors.send_private(interaction, exc.user_message)
-            return
+        db = self.bot.services.database()
+        n_weeks = validate_weeks(weeks)
         await interaction.response.defer(ephemeral=True, thinking=True)
         user_id = interaction.user.id
         now = datetime.now(UTC)
@@ -73,7 +66,7 @@ class Progress(commands.Cog):
         today = local_day(now, zone)
         first = today - timedelta(days=max(7 * n_weeks, STREAK_LOOKBACK_DAYS))
         walks = await walks_between(db, user_id, first, today)
-        plan = self.bot.plan or DEFAULT_PLAN
+        plan = self.bot.services.plan or DEFAULT_PLAN
         plan_start, changes = await target_history(db, user_id, today, plan)
         summary = summarize(
             walks,

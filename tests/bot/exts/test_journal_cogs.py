@@ -11,9 +11,10 @@ from typing import Any
 import discord
 import pytest
 
-from bot.exts.ask import Ask
+from bot.exts.ask import Ask, feedback
 from bot.exts.journal.walk import Walk, WalkModal, day_text
 from bot.exts.reminders.cog import DoneButton
+from bot.services import Services
 from bot.ui import render
 from knowledge.loader import default_library
 from knowledge.models import Library
@@ -21,7 +22,15 @@ from schedules.journal.store import export_user_journal, walks_between
 from schedules.journal.texts import default_texts
 from schedules.reminders.service import ReminderService
 from schedules.store.db import Database
-from tests.helpers import FakeEngine, FakeResult, MockInteraction, MockUser, make_bot, sent
+from tests.helpers import (
+    FakeEngine,
+    FakeResult,
+    MockInteraction,
+    MockUser,
+    make_bot,
+    run_command,
+    sent,
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +55,7 @@ def bot(library: Library, db: Database) -> Any:
         },
     )
     bot = make_bot(library, engine)
-    bot.db = db
-    bot.reminders = ReminderService(db)
+    bot.services = Services(db=db, reminders=ReminderService(db))
     return bot
 
 
@@ -60,7 +68,7 @@ def private_text(interaction: Any) -> str:
 async def log(bot: Any, user: Any, **options: Any) -> str:
     interaction = MockInteraction(client=bot, user=user)
     cog = Walk(bot)
-    await cog.log.callback(cog, interaction, **options)
+    await run_command(cog.log, cog, interaction, **options)
     return private_text(interaction)
 
 
@@ -100,7 +108,7 @@ async def test_a_walk_without_a_timezone_counts_in_utc_and_says_so(bot: Any, db:
 
 async def test_a_walk_counts_on_the_reminder_timezones_day(bot: Any, db: Database) -> None:
     user = MockUser()
-    await bot.reminders.subscribe(user.id, "07:30", "Pacific/Kiritimati")
+    await bot.services.reminders.subscribe(user.id, "07:30", "Pacific/Kiritimati")
     text = await log(bot, user, minutes=15)
     from zoneinfo import ZoneInfo
 
@@ -114,13 +122,13 @@ async def test_done_marks_the_reminder_and_opens_the_walk_form(bot: Any) -> None
     user = MockUser()
     interaction = MockInteraction(client=bot, user=user, type=discord.InteractionType.component)
     marked: list[tuple[Any, ...]] = []
-    real_mark_done = bot.reminders.mark_done
+    real_mark_done = bot.services.reminders.mark_done
 
     async def mark_done(*args: Any) -> bool:
         marked.append(args)
         return bool(await real_mark_done(*args))
 
-    bot.reminders.mark_done = mark_done
+    bot.services.reminders.mark_done = mark_done
     await DoneButton(user.id, 1_750_000_000).callback(interaction)
     assert marked == [(user.id, datetime.fromtimestamp(1_750_000_000, UTC))]
     interaction.response.send_modal.assert_awaited_once()
@@ -267,4 +275,4 @@ async def test_a_vote_that_beats_the_question_write_waits_for_it(
     await asyncio.gather(asking, voting)
     [vote] = (await export_user_journal(db, voter.id))["feedback"]
     assert vote["question"] == "how should i stand"
-    assert not bot.pending_answers
+    assert not feedback.pending_answers

@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import errors, metrics
-from bot.app import WalkWell
+from bot.exts.ask.feedback import record_unanswered, remember_question
 from bot.ui import render, sanitize
+
+if TYPE_CHECKING:
+    from bot.app import WalkWell
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ class Ask(commands.Cog):
     ) -> tuple[render.Reply, Callable[[], Awaitable[None] | None]]:
         """The reply to one question, and what to record about it: call that just before sending
         and await what it returns after (nobody waits for a database write before their answer;
-        see :func:`bot.ui.render.remember_question`). ``interaction``: misses are private and quote
+        see :mod:`bot.exts.ask.feedback`). ``interaction``: misses are private and quote
         the question.
 
         With storage, ``key`` (the id of the interaction or message being answered) puts "Was this
@@ -57,13 +59,12 @@ class Ask(commands.Cog):
             return render.seek_care_reply(library, texts, ephemeral=interaction), _nothing
         unit = library.units.get(result.id) if result.kind == "answer" and result.id else None
         if unit is not None:
-            feedback = key if self.bot.db is not None and key is not None else None
+            services = self.bot.services
+            feedback = key if services.storage and key is not None else None
             reply = render.unit_reply(library, unit, feedback_key=feedback, texts=texts)
             if feedback is None:
                 return reply, _nothing
-            return reply, partial(
-                render.remember_question, self.bot, feedback, unit.id, question, user_id
-            )
+            return reply, partial(remember_question, services, feedback, unit.id, question, user_id)
         reply = render.not_found_reply(
             library,
             texts,
@@ -72,18 +73,8 @@ class Ask(commands.Cog):
             ephemeral=interaction,
         )
         if result.kind == "none":
-            return reply, partial(self._unanswered, question, user_id)
+            return reply, partial(record_unanswered, self.bot.services, question, user_id)
         return reply, _nothing
-
-    async def _unanswered(self, question: str, user_id: int | None) -> None:
-        if self.bot.db is None:
-            return
-        from schedules.journal.store import record_unanswered
-
-        try:
-            await record_unanswered(self.bot.db, question, now=datetime.now(UTC), user_id=user_id)
-        except Exception:
-            log.exception("could not record an unanswered question")
 
     @app_commands.command(name="ask", description="Ask the walking guide a question")
     @app_commands.describe(question="Your question, in your own words")
@@ -134,7 +125,3 @@ class Ask(commands.Cog):
                 )
             except discord.HTTPException:
                 log.warning("error %s: could not tell the user", error_id)
-
-
-async def setup(bot: WalkWell) -> None:
-    await bot.add_cog(Ask(bot))

@@ -1,0 +1,46 @@
+"""The base of every button (and form) that keeps its state in its custom id.
+
+Mix :class:`Pressable` (or :class:`OwnerButton`) into a ``discord.ui.DynamicItem`` subclass and
+write ``press``: a press runs through the one component error path
+(:func:`bot.errors.on_component_error`): bad input gets its note, storage off its text, a fault an
+error id. Each feature registers its own buttons in its extension's ``setup``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot import errors
+from bot.ui.texts import Texts
+
+
+class Pressable:
+    """Mixed into a dynamic button: ``callback`` runs :meth:`press` through the error path."""
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await self.press(interaction)
+        except Exception as exc:
+            await errors.on_component_error(interaction, exc, f"button {getattr(self, 'custom_id', '?')}")
+
+    async def press(self, interaction: discord.Interaction[Any]) -> None:
+        raise NotImplementedError
+
+
+class OwnerButton(Pressable):
+    """A button only one person may use (their reminder, their confirmation): anyone else gets
+    the private ``not_yours`` text and the press does nothing."""
+
+    user_id: int
+    not_yours: str
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if interaction.user.id == self.user_id:
+            return True
+        texts = getattr(interaction.client, "texts", None)
+        await errors.send_private(
+            interaction, (texts if isinstance(texts, Texts) else Texts())(self.not_yours)
+        )
+        return False
