@@ -70,16 +70,11 @@ class ToggleButton(
         self.stamp, self.mask, self.index = stamp, mask, index
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
+    def from_match(
+        cls, client: Any, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> ToggleButton:
-        bot = cast(WalkWell, interaction.client)
         stamp, mask, index = int(match["stamp"], 36), int(match["mask"], 16), int(match["item"])
-        items = bot.library.checklist
+        items = cast(WalkWell, client).library.checklist
         # An id from an older content version may point past the list: clamp, the click expires.
         entry = items[index] if index < len(items) else items[0]
         return cls(stamp, mask, index, entry)

@@ -91,15 +91,8 @@ class _Confirm(
         self.action, self.user_id, self.at = action, user_id, at
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> _Confirm:
-        texts = cast(WalkWell, interaction.client).texts
-        return cls(match["action"], int(match["user"]), int(match["at"]), texts)
+    def from_match(cls, client: Any, item: discord.ui.Item[Any], match: re.Match[str]) -> _Confirm:
+        return cls(match["action"], int(match["user"]), int(match["at"]), client.texts)
 
     async def press(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast(WalkWell, interaction.client)

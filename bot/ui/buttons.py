@@ -8,6 +8,7 @@ error id. Each feature registers its own buttons in its extension's ``setup``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import discord
@@ -17,13 +18,28 @@ from bot.ui.texts import Texts
 
 
 class Pressable:
-    """Mixed into a dynamic button: ``callback`` runs :meth:`press` through the error path."""
+    """Mixed into a dynamic button: ``callback`` runs :meth:`press` through the error path, and
+    a button is rebuilt from its custom id by :meth:`from_match`."""
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Any:
+        return cls.from_match(interaction.client, item, match)
+
+    @classmethod
+    def from_match(cls, client: Any, item: discord.ui.Item[Any], match: re.Match[str]) -> Any:
+        """The button a custom id (``match``, of the class's template) stands for; ``client``
+        is the bot (its ``texts`` and ``library``)."""
+        raise NotImplementedError
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             await self.press(interaction)
         except Exception as exc:
-            await errors.on_component_error(interaction, exc, f"button {getattr(self, 'custom_id', '?')}")
+            await errors.on_component_error(
+                interaction, exc, f"button {getattr(self, 'custom_id', '?')}"
+            )
 
     async def press(self, interaction: discord.Interaction[Any]) -> None:
         raise NotImplementedError

@@ -116,12 +116,8 @@ class UnitButton(
         self.unit_id = unit_id
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
+    def from_match(
+        cls, client: Any, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> UnitButton:
         return cls(match["unit"], getattr(item, "label", None) or match["unit"])
 
@@ -165,14 +161,10 @@ class FeedbackButton(
         self.helpful, self.unit_id, self.key = helpful, unit_id, key
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
+    def from_match(
+        cls, client: Any, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> FeedbackButton:
-        texts = getattr(interaction.client, "texts", None)
+        texts = getattr(client, "texts", None)
         return cls(
             match["vote"] == "y",
             match["unit"],

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal, cast
 
 import discord
 from discord import app_commands
@@ -68,18 +68,28 @@ def focus_tip(library: Library, unit_id: str) -> str:
     return _first_sentences(unit.body, TIP_LIMIT) if unit is not None else ""
 
 
-def _owner_button(action: str, user_id: int, label: str, style: discord.ButtonStyle, *extra: str):
-    custom_id = ":".join(("ww:rem", action, str(user_id), *extra))
-    return discord.ui.Button[Any](label=label, style=style, custom_id=custom_id)
-
-
 class _OwnedButton(OwnerButton):
     """Mixed into each reminder button: only the reminder's user may press it, and a press needs
-    storage (the reminder service)."""
+    storage (the reminder service). Its custom id is ``ww:rem:<action>:<user id>[:<extra>...]``."""
 
     not_yours = "reminder_not_yours"
-    user_id: int
     action: str
+    label_key: str
+    label_args: ClassVar[dict[str, Any]] = {}
+    style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
+
+    def __init__(self, user_id: int, texts: Texts | None = None, *extra: str) -> None:
+        label = (texts or Texts())(self.label_key, **self.label_args)
+        custom_id = ":".join(("ww:rem", self.action, str(user_id), *extra))
+        super().__init__(  # type: ignore[call-arg]
+            discord.ui.Button[Any](label=label, style=self.style, custom_id=custom_id)
+        )
+        self.user_id = user_id
+
+    @classmethod
+    def from_match(cls, client: Any, item: discord.ui.Item[Any], match: re.Match[str]) -> Any:
+        """A button whose custom id holds only its user (Done overrides this)."""
+        return cls(int(match["user"]), client.texts)
 
     async def press(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast(WalkWell, interaction.client)
@@ -90,17 +100,6 @@ class _OwnedButton(OwnerButton):
     ) -> None:
         raise NotImplementedError
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> Any:
-        """A button whose custom id holds only its user (Done overrides this)."""
-        return cls(int(match["user"]), cast(WalkWell, interaction.client).texts)  # type: ignore[call-arg]
-
 
 class DoneButton(
     _OwnedButton,
@@ -108,29 +107,18 @@ class DoneButton(
     template=r"ww:rem:done:(?P<user>\d{1,20}):(?P<due>\d{1,12})",
 ):
     action = "done"
+    label_key = "reminder_done_label"
+    style = discord.ButtonStyle.success
 
     def __init__(self, user_id: int, due_unix: int, texts: Texts | None = None) -> None:
-        t = texts or Texts()
-        super().__init__(
-            _owner_button(
-                self.action,
-                user_id,
-                t("reminder_done_label"),
-                discord.ButtonStyle.success,
-                str(due_unix),
-            )
-        )
-        self.user_id, self.due_unix = user_id, due_unix
+        super().__init__(user_id, texts, str(due_unix))
+        self.due_unix = due_unix
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
+    def from_match(
+        cls, client: Any, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> DoneButton:
-        return cls(int(match["user"]), int(match["due"]), cast(WalkWell, interaction.client).texts)
+        return cls(int(match["user"]), int(match["due"]), client.texts)
 
     async def act(
         self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
@@ -148,18 +136,8 @@ class SnoozeButton(
     template=r"ww:rem:snooze:(?P<user>\d{1,20})",
 ):
     action = "snooze"
-
-    def __init__(self, user_id: int, texts: Texts | None = None) -> None:
-        t = texts or Texts()
-        super().__init__(
-            _owner_button(
-                self.action,
-                user_id,
-                t("reminder_snooze_label", minutes=SNOOZE_MINUTES),
-                discord.ButtonStyle.secondary,
-            )
-        )
-        self.user_id = user_id
+    label_key = "reminder_snooze_label"
+    label_args = {"minutes": SNOOZE_MINUTES}
 
     async def act(
         self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
@@ -176,15 +154,8 @@ class StopButton(
     template=r"ww:rem:stop:(?P<user>\d{1,20})",
 ):
     action = "stop"
-
-    def __init__(self, user_id: int, texts: Texts | None = None) -> None:
-        t = texts or Texts()
-        super().__init__(
-            _owner_button(
-                self.action, user_id, t("reminder_stop_label"), discord.ButtonStyle.danger
-            )
-        )
-        self.user_id = user_id
+    label_key = "reminder_stop_label"
+    style = discord.ButtonStyle.danger
 
     async def act(
         self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
