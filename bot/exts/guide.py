@@ -7,13 +7,14 @@ under answers, reminders, ``/faq`` and ``/cadence``.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.exts.ask.feedback import remember_question
+from bot.exts.ask.feedback import remember_question, send_then_record
 from bot.ui import render, sanitize, textsplit
 from knowledge.models import Library, Unit
 
@@ -63,14 +64,15 @@ class Guide(commands.Cog):
             services = self.bot.services
             feedback = interaction.id if services.storage else None
             reply = render.unit_reply(library, unit, feedback_key=feedback, texts=texts)
-            pending = remember_question(
-                services, interaction.id, unit.id, str(topic), interaction.user.id
+            record = partial(
+                remember_question,
+                services,
+                interaction.id,
+                unit.id,
+                str(topic),
+                interaction.user.id,
             )
-            try:
-                await render.respond(interaction, reply)
-            finally:
-                if pending is not None:
-                    await pending
+            await send_then_record(partial(render.respond, interaction, reply), record)
             return
         suggestions = [u.id for u in self.bot.engine.topics(str(topic), limit=3)]
         view = render.topic_view(library, suggestions)

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from bot.settings import SettingsProblem, load_settings
-from tests.helpers import SETTINGS_PREFIXES, run_bot_cli
-
-TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gh7abc.SuperSecretTokenPartDoNotLog_123"
-
-
-@pytest.fixture
-def no_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No bot setting in the environment, and an empty working directory; returns it."""
-    for key in list(os.environ):
-        if key.startswith(SETTINGS_PREFIXES):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+from tests.bot.conftest import TOKEN
+from tests.helpers import run_bot_cli
 
 
 def _one_line(stderr: str) -> str:

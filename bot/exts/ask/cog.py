@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import errors, metrics
-from bot.exts.ask.feedback import record_unanswered, remember_question
+from bot.exts.ask.feedback import record_unanswered, remember_question, send_then_record
 from bot.ui import render, sanitize
 
 if TYPE_CHECKING:
@@ -38,10 +38,9 @@ class Ask(commands.Cog):
     async def build_reply(
         self, text: str, *, interaction: bool, key: int | None = None, user_id: int | None = None
     ) -> tuple[render.Reply, Callable[[], Awaitable[None] | None]]:
-        """The reply to one question, and what to record about it: call that just before sending
-        and await what it returns after (nobody waits for a database write before their answer;
-        see :mod:`bot.exts.ask.feedback`). ``interaction``: misses are private and quote
-        the question.
+        """The reply to one question, and what to record about it (sent with
+        :func:`~bot.exts.ask.feedback.send_then_record`). ``interaction``: misses are private and
+        quote the question.
 
         With storage, ``key`` (the id of the interaction or message being answered) puts "Was this
         helpful?" under an answer and keeps the question for its votes; a question the guide does
@@ -86,12 +85,7 @@ class Ask(commands.Cog):
         reply, record = await self.build_reply(
             str(question), interaction=True, key=interaction.id, user_id=interaction.user.id
         )
-        pending = record()
-        try:
-            await render.respond(interaction, reply)
-        finally:
-            if pending is not None:
-                await pending
+        await send_then_record(partial(render.respond, interaction, reply), record)
 
     def _addressed_to_me(self, message: discord.Message) -> bool:
         me = self.bot.user
@@ -110,12 +104,7 @@ class Ask(commands.Cog):
             reply, record = await self.build_reply(
                 message.content, interaction=False, key=message.id, user_id=message.author.id
             )
-            pending = record()
-            try:
-                await render.reply_to(message, reply)
-            finally:
-                if pending is not None:
-                    await pending
+            await send_then_record(partial(render.reply_to, message, reply), record)
         except Exception as exc:
             guild_id = message.guild.id if message.guild else None
             error_id = errors.log_error(exc, "a message", message.author.id, guild_id)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord.ext import commands
@@ -27,8 +28,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 #: Answers whose question is still being written, by answer key.
 pending_answers: dict[int, asyncio.Task[None]] = {}
+
+
+async def send_then_record(
+    send: Callable[[], Awaitable[T]], record: Callable[[], Awaitable[None] | None]
+) -> T:
+    """Start ``record`` (what is kept about an answer), send the answer, then await the record:
+    nobody waits for a database write before their answer."""
+    pending = record()
+    try:
+        return await send()
+    finally:
+        if pending is not None:
+            await pending
 
 
 def remember_question(
