@@ -134,7 +134,7 @@ class WalkWell(commands.Bot):
         if self._library is not None:
             self.texts = Texts.from_library(self._library)
         if self._storage and not self.services.storage:
-            await self.open_storage()
+            await self._open_services()
         for name in extension_names():
             await self.load_extension(name)
         log.info("extensions loaded: %s", ", ".join(sorted(self.extensions)))
@@ -142,14 +142,11 @@ class WalkWell(commands.Bot):
         if self.health.path is not None:
             self._health_task = asyncio.create_task(self.health.run(self), name="walkwell-health")
 
-    async def open_storage(self, url: str | None = None) -> None:
-        """Open the database and build the services over it (:meth:`Services.open`).
-
-        ``url`` overrides the settings' ``DATABASE_URL`` (tests).
-        """
+    async def _open_services(self) -> None:
+        """Open the database and build the services over it (:meth:`Services.open`)."""
         settings = self.settings
         self.services = await Services.open(
-            url if url is not None else (settings.database if settings else None),
+            settings.database if settings else None,
             settings.reminders if settings else None,
             self._library,
             sender=self._reminder_sender(self) if self._reminder_sender else None,
