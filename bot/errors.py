@@ -130,6 +130,10 @@ async def on_app_command_error(
             note = texts("error_not_allowed")
     if note is not None:  # the user's doing, not a fault: no error id, nothing in the error log
         await _note(interaction, note)
+        if isinstance(original, InputError) and interaction.command is not None:
+            # Bad input is answered, not a failure: the command counts as completed (listeners
+            # of ``app_command_completion`` run, as after any answer).
+            interaction.client.dispatch("app_command_completion", interaction, interaction.command)
         return
     name = interaction.command.qualified_name if interaction.command else "unknown command"
     await report(interaction, original, f"/{name}")

@@ -3,13 +3,13 @@ tree's handler and the ``needs_storage`` check) and for buttons and forms alike.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import discord
 import pytest
+from discord import app_commands
 
+from bot import errors
 from bot.exts.journal.progress import Progress
 from bot.exts.journal.walk import Walk, WalkModal
 from bot.exts.privacy import Privacy
@@ -17,7 +17,7 @@ from bot.exts.reminders.cog import Reminders, SnoozeButton
 from bot.services import Services
 from knowledge.loader import default_library
 from knowledge.models import Library
-from schedules.reminders.delivery import SendOutcome
+from schedules.errors import InputError
 from tests.helpers import FakeEngine, MockInteraction, MockUser, make_bot, run_command, sent
 
 
@@ -70,28 +70,6 @@ async def test_a_button_or_form_without_storage_says_it_is_off(bot: Any) -> None
     assert private_text(submit) == bot.texts("storage_off")
 
 
-class NoSender:
-    async def send(self, item: Any) -> SendOutcome:
-        raise AssertionError("nothing is sent in this test")
-
-
-@pytest.fixture
-async def services(tmp_path: Path, library: Library) -> AsyncIterator[Services]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'walkwell.db'}"
-    opened = await Services.open(url, None, library, sender=NoSender())
-    yield opened
-    await opened.close()
-
-
-async def test_services_are_built_once_in_order(services: Services) -> None:
-    assert services.storage and services.database() is services.db
-    assert services.reminders is not None and services.engine is not None
-    assert services.reminders.engine is services.engine  # told when a user stops
-    assert services.engine.planner is services.planner
-    await services.close()
-    assert not services.storage and services.engine is None
-
-
 async def test_bad_input_gets_its_own_note_and_no_error_id(
     bot: Any, services: Services, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -105,3 +83,12 @@ async def test_bad_input_gets_its_own_note_and_no_error_id(
     assert text and text != bot.texts("storage_off")
     assert "error" not in caplog.text.lower()
     assert await services.reminder_service().status(interaction.user.id) is None
+
+
+async def test_bad_input_answers_the_command_which_counts_as_completed(bot: Any) -> None:
+    walk = Walk(bot)
+    interaction = MockInteraction(client=bot, user=MockUser(), command=walk.log)
+    error = app_commands.CommandInvokeError(walk.log, InputError("Minutes must be 1-600."))
+    await errors.on_app_command_error(interaction, error)
+    assert private_text(interaction) == "Minutes must be 1-600."
+    bot.dispatch.assert_called_once_with("app_command_completion", interaction, walk.log)
