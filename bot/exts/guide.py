@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 #: Discord shows at most 25 autocomplete choices.
 MAX_CHOICES = 25
 TOPIC_MAX_LENGTH = 100
+#: The topic option: a unit's id (what autocomplete sends), title, question or alias.
+Topic = app_commands.Range[str, 1, TOPIC_MAX_LENGTH]
 
 
 def _key(text: str) -> str:
@@ -53,11 +55,7 @@ class Guide(commands.Cog):
 
     @app_commands.command(name="guide", description="Open a section of the guide or an FAQ answer")
     @app_commands.describe(topic="Start typing: posture, footwear, cadence, or a question")
-    async def guide(
-        self,
-        interaction: discord.Interaction[Any],
-        topic: app_commands.Range[str, 1, TOPIC_MAX_LENGTH],
-    ) -> None:
+    async def guide(self, interaction: discord.Interaction[Any], topic: Topic) -> None:
         library, texts = self.bot.library, self.bot.texts
         unit = resolve_topic(library, str(topic))
         if unit is not None:
