@@ -173,6 +173,18 @@ class MockInteraction(CustomMockMixin, unittest.mock.MagicMock):
         super().__init__(**{**defaults, **kwargs})
 
 
+def custom_ids(view: discord.ui.View | None) -> list[str]:
+    """The custom ids of a view's items, in order."""
+    return [getattr(item, "custom_id", "") for item in (view.children if view else [])]
+
+
+def private_text(interaction: Any) -> str:
+    """The content of the one private message sent as the answer to ``interaction``."""
+    kwargs = sent(interaction.response.send_message)
+    assert kwargs["ephemeral"] is True
+    return str(kwargs["content"])
+
+
 def sent(mock_method: unittest.mock.AsyncMock) -> dict[str, Any]:
     """The keyword arguments of the one call to ``mock_method`` (positional content folded in)."""
     mock_method.assert_awaited_once()
