@@ -75,14 +75,18 @@ async def test_ask_hostile_question_is_cleaned_before_matching(
     assert "@everyone" not in embed.description
 
 
-async def test_mention_in_a_server_is_answered_as_a_reply(bot: Any, library: Library) -> None:
-    channel = MockTextChannel()
-    message = MockMessage(
-        content=f"<@{bot.user.id}> which shoes",
+def mention(bot: Any, text: str, channel: Any = None) -> Any:
+    """A message in a server that mentions the bot: ``<@bot> text``."""
+    return MockMessage(
+        content=f"<@{bot.user.id}>{text}",
         guild=MockGuild(),
-        channel=channel,
+        channel=channel or MockTextChannel(),
         mentions=[bot.user],
     )
+
+
+async def test_mention_in_a_server_is_answered_as_a_reply(bot: Any, library: Library) -> None:
+    message = mention(bot, " which shoes")
     await Ask(bot).on_message(message)
     kwargs = sent(message.reply)
     assert kwargs["mention_author"] is False
@@ -112,12 +116,7 @@ async def test_dm_is_answered_and_misses_are_a_normal_reply(bot: Any) -> None:
 
 
 async def test_empty_mention_gets_a_hint(bot: Any) -> None:
-    message = MockMessage(
-        content=f"<@{bot.user.id}>",
-        guild=MockGuild(),
-        channel=MockTextChannel(),
-        mentions=[bot.user],
-    )
+    message = mention(bot, "")
     await Ask(bot).on_message(message)
     assert sent(message.reply)["content"] == bot.texts("ask_empty")
 
@@ -126,12 +125,7 @@ async def test_without_embed_links_the_answer_is_plain_text(bot: Any, library: L
     no_embeds = discord.Permissions.text()
     no_embeds.embed_links = False
     channel = MockTextChannel(permissions=no_embeds)
-    message = MockMessage(
-        content=f"<@{bot.user.id}> how should i stand",
-        guild=MockGuild(),
-        channel=channel,
-        mentions=[bot.user],
-    )
+    message = mention(bot, " how should i stand", channel)
     await Ask(bot).on_message(message)
     kwargs = sent(message.reply)
     assert "embed" not in kwargs
