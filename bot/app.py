@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import pkgutil
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -13,17 +14,14 @@ from discord.ext import commands
 from bot import exts
 from bot.errors import on_app_command_error
 from bot.health import GATEWAY_MAX_AGE, Health
-from bot.ui.render import FeedbackButton, UnitButton
+from bot.services import Services
 from knowledge.models import Library
 from knowledge.texts import Texts
 
 if TYPE_CHECKING:
     from bot.settings import Settings
     from knowledge.engine import Engine
-    from schedules.plan.progression import ProgressionPlan
-    from schedules.reminders.engine import WeekPlanner
-    from schedules.reminders.service import ReminderService
-    from schedules.store.db import Database
+    from schedules.reminders.delivery import Sender
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +49,7 @@ def make_intents() -> discord.Intents:
 
 
 def extension_names() -> list[str]:
-    """Every module in ``bot/exts/`` (one per feature; a new feature is one new file there)."""
+    """Every module or package in ``bot/exts/`` (one per feature)."""
     return sorted(
         f"{exts.__name__}.{info.name}"
         for info in pkgutil.iter_modules(exts.__path__)
@@ -72,8 +70,13 @@ def load_knowledge(library: Library | None = None) -> tuple[Library, Engine]:
     return library, Engine.load(library)
 
 
+#: Builds the reminder engine's ``Sender`` for a client (``bot.exts.reminders.reminder_sender``).
+SenderFactory = Callable[["WalkWell"], "Sender"]
+
+
 class WalkWell(commands.Bot):
-    """The bot. ``library``, ``engine`` and ``texts`` are ready once ``setup_hook`` has run."""
+    """The bot. ``library``, ``engine``, ``texts`` and ``services`` are ready once ``setup_hook``
+    has run."""
 
     def __init__(
         self,
@@ -84,6 +87,7 @@ class WalkWell(commands.Bot):
         load_knowledge: bool = True,
         health_file: str | None = None,
         storage: bool = False,
+        reminder_sender: SenderFactory | None = None,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -107,13 +111,9 @@ class WalkWell(commands.Bot):
         #: ``storage``: open the database in ``setup_hook`` (``walkwell run``); ``walkwell sync``
         #: and the in-process tests leave it off, and the features that need it say so.
         self._storage = storage
-        self.db: Database | None = None
-        self.reminders: ReminderService | None = None
-        self.plan: ProgressionPlan | None = None
-        #: Decides each new plan week's targets for the reminder engine (None: the plan's steps).
-        self.planner: WeekPlanner | None = None
-        #: Answers whose question is still being written, by answer key (see render).
-        self.pending_answers: dict[int, asyncio.Task[None]] = {}
+        self._reminder_sender = reminder_sender
+        #: The database and the services over it (:mod:`bot.services`); off until opened.
+        self.services = Services.off()
 
     @property
     def library(self) -> Library:
@@ -133,43 +133,38 @@ class WalkWell(commands.Bot):
             log.info("guide loaded: %d units", len(self.library.units))
         if self._library is not None:
             self.texts = Texts.from_library(self._library)
-        if self._storage and self.db is None:
-            await self.open_storage()
-        self.add_dynamic_items(UnitButton, FeedbackButton)
+        if self._storage and not self.services.storage:
+            await self._open_services()
         for name in extension_names():
             await self.load_extension(name)
         log.info("extensions loaded: %s", ", ".join(sorted(self.extensions)))
+        await self.services.start()
         if self.health.path is not None:
             self._health_task = asyncio.create_task(self.health.run(self), name="walkwell-health")
 
-    async def open_storage(self, url: str | None = None) -> None:
-        """Open (and migrate) the database and the reminder service over it.
+    async def _open_services(self) -> None:
+        """Open the database and build the services over it (:meth:`Services.open`)."""
+        settings = self.settings
+        self.services = await Services.open(
+            settings.database if settings else None,
+            settings.reminders if settings else None,
+            self._library,
+            sender=self._reminder_sender(self) if self._reminder_sender else None,
+            on_sweep=self._swept,
+        )
 
-        ``url`` overrides the settings' ``DATABASE_URL`` (tests).
-        """
-        from schedules.plan.planner import JournalPlanner
-        from schedules.plan.progression import plan_from_library
-        from schedules.reminders.service import ReminderService
-        from schedules.store.db import Database
-
-        target = url if url is not None else (self.settings.database if self.settings else None)
-        self.db = await Database.open(target)
-        self.plan = plan_from_library(self.library) if self._library is not None else None
-        self.reminders = ReminderService(self.db, plan=self.plan)
-        # The weekly nudge follows the walk log (set before the extensions load: the reminders
-        # cog hands it to its engine).
-        self.planner = JournalPlanner(self.plan)
-        log.info("storage open: %s", self.db.dialect)
+    def _swept(self, report: Any, seconds: float) -> None:
+        """After each reminder sweep: the ``reminder_sweep`` event (metrics, health)."""
+        self.dispatch("reminder_sweep", report, seconds)
 
     async def close(self) -> None:
         if self._health_task is not None:
             self._health_task.cancel()
             self._health_task = None
             self.health.remove()  # a stopped bot is not healthy, at once
-        await super().close()  # unloads the extensions first: the reminder engine stops there
-        if self.db is not None:
-            db, self.db = self.db, None
-            await db.close()
+        await self.services.stop()  # no reminder goes out once closing has begun
+        await super().close()  # unloads the extensions, then disconnects
+        await self.services.close()
 
     async def on_ready(self) -> None:
         user = self.user

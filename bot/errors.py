@@ -1,7 +1,14 @@
-"""One error handler for every command, button and message the bot handles.
+"""One error path for every command, button, form and message the bot handles.
 
-The user gets a short private apology with an error id (8 hex characters); the log gets the
-traceback under the same id, so a report from a user leads straight to the cause.
+- Bad input (:class:`~schedules.errors.InputError`, raised by ``schedules``) gets its own short
+  private message; no error id, nothing in the error log.
+- Storage off: the :func:`needs_storage` check on a command, or :class:`~bot.services.StorageOff`
+  raised anywhere, gets the private ``storage_off`` text.
+- Anything else: the user gets a short private apology with an error id (8 hex characters); the
+  log gets the traceback under the same id, so a report from a user leads straight to the cause.
+
+Slash commands reach :func:`on_app_command_error` (the tree's error handler); buttons and forms
+call :func:`on_component_error` (see :mod:`bot.ui.buttons`).
 """
 
 from __future__ import annotations
@@ -13,7 +20,9 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.services import StorageOff
 from knowledge.texts import Texts
+from schedules.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -62,24 +71,69 @@ async def report(interaction: discord.Interaction[Any], error: BaseException, wh
     return error_id
 
 
+class StorageRequired(app_commands.CheckFailure):
+    """The :func:`needs_storage` check failed: the bot runs without its database."""
+
+
+def needs_storage() -> Any:
+    """An app command check: the command runs only with storage (``bot.services.storage``)."""
+
+    def predicate(interaction: discord.Interaction[Any]) -> bool:
+        services = getattr(interaction.client, "services", None)
+        if services is None or not services.storage:
+            raise StorageRequired
+        return True
+
+    return app_commands.check(predicate)
+
+
+def _user_note(error: BaseException, texts: Texts) -> str | None:
+    """The private note for an error that is the user's doing or the set-up's, not a fault."""
+    if isinstance(error, InputError):
+        return error.user_message
+    if isinstance(error, (StorageOff, StorageRequired)):
+        return texts("storage_off")
+    return None
+
+
+async def _note(interaction: discord.Interaction[Any], note: str) -> None:
+    try:
+        await send_private(interaction, note)
+    except discord.HTTPException:
+        log.warning("could not answer a refused interaction")
+
+
+async def on_component_error(
+    interaction: discord.Interaction[Any], error: BaseException, where: str
+) -> None:
+    """A button's or form's error: bad input or storage off gets its note, a fault an error id."""
+    note = _user_note(error, _texts(interaction))
+    if note is not None:
+        await _note(interaction, note)
+        return
+    await report(interaction, error, where)
+
+
 async def on_app_command_error(
     interaction: discord.Interaction[Any], error: app_commands.AppCommandError
 ) -> None:
     """``CommandTree.on_error``: bad input gets a plain private note, anything else an error id."""
     texts = _texts(interaction)
-    note: str | None = None
-    if isinstance(error, app_commands.TransformerError):
-        note = texts("error_bad_input")
-    elif isinstance(error, app_commands.CommandOnCooldown):
-        note = texts("error_cooldown", seconds=max(1, round(error.retry_after)))
-    elif isinstance(error, app_commands.CheckFailure):
-        note = texts("error_not_allowed")
-    if note is not None:  # the user's doing, not a fault: no error id, nothing in the error log
-        try:
-            await send_private(interaction, note)
-        except discord.HTTPException:
-            log.warning("could not answer a refused interaction")
-        return
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    note = _user_note(original, texts)
+    if note is None:
+        if isinstance(error, app_commands.TransformerError):
+            note = texts("error_bad_input")
+        elif isinstance(error, app_commands.CommandOnCooldown):
+            note = texts("error_cooldown", seconds=max(1, round(error.retry_after)))
+        elif isinstance(error, app_commands.CheckFailure):
+            note = texts("error_not_allowed")
+    if note is not None:  # the user's doing, not a fault: no error id, nothing in the error log
+        await _note(interaction, note)
+        if isinstance(original, InputError) and interaction.command is not None:
+            # Bad input is answered, not a failure: the command counts as completed (listeners
+            # of ``app_command_completion`` run, as after any answer).
+            interaction.client.dispatch("app_command_completion", interaction, interaction.command)
+        return
     name = interaction.command.qualified_name if interaction.command else "unknown command"
     await report(interaction, original, f"/{name}")

@@ -28,6 +28,7 @@ import yarl
 
 from bot import metrics, treecheck
 from bot.app import WalkWell
+from bot.exts.reminders import reminder_sender
 from bot.log import setup_logging
 from bot.settings import DiscordSettings, Settings, SettingsProblem, load_settings
 
@@ -140,7 +141,12 @@ async def _run(settings: Settings, token: str) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal, sig)
 
-    bot = WalkWell(settings, storage=True, **client_kwargs(settings))  # type: ignore[arg-type]
+    bot = WalkWell(
+        settings,
+        storage=True,
+        reminder_sender=reminder_sender,
+        **client_kwargs(settings),  # type: ignore[arg-type]
+    )
     if metrics.active() is not None:
         bot.add_listener(_count_interaction, "on_interaction")
     async with bot:

@@ -7,7 +7,7 @@ the variable may be the token). The runners print that line and exit with code 2
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
-from schedules.settings import DatabaseSettings
+from schedules.settings import DatabaseSettings, ReminderSettings
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
@@ -153,10 +153,15 @@ S = TypeVar("S", bound=BaseSettings)
 
 @dataclass(frozen=True)
 class Settings:
+    """Every section, read once at start-up and passed to whoever needs it.
+
+    ``database`` and ``reminders`` are the stateful sections of :mod:`schedules.settings`.
+    """
+
     discord: DiscordSettings
     bot: BotSettings
-    #: The reminders engine's own section (``DATABASE_URL``), reused rather than duplicated.
-    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    database: DatabaseSettings
+    reminders: ReminderSettings
 
 
 def _env_name(cls: type[BaseSettings], loc: tuple[int | str, ...]) -> str:
@@ -177,8 +182,10 @@ def _build(cls: type[S]) -> S:
         return cls()
     except ValidationError as exc:
         err = exc.errors(include_url=False, include_input=False)[0]
-        var = _env_name(cls, tuple(err["loc"]))
         reason = str(err["msg"]).removeprefix("Value error, ")
+        if not err["loc"]:  # a rule across fields: its message names the variables
+            raise SettingsProblem(reason) from None
+        var = _env_name(cls, tuple(err["loc"]))
         raise SettingsProblem(f"{var} is malformed: {reason}") from None
     except PydanticSettingsError as exc:
         raise SettingsProblem(str(exc).splitlines()[0]) from None
@@ -191,5 +198,9 @@ def load_settings(*, require_token: bool = False) -> Settings:
     if require_token:
         discord.token_value()
     bot = _build(BotSettings)
-    database = _build(DatabaseSettings)
-    return Settings(discord=discord, bot=bot, database=database)
+    return Settings(
+        discord=discord,
+        bot=bot,
+        database=_build(DatabaseSettings),
+        reminders=_build(ReminderSettings),
+    )

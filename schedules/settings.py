@@ -1,4 +1,7 @@
-"""Settings for storage and the reminder engine (environment variables or a ``.env`` file).
+"""Settings for everything stateful: storage and the reminder engine (environment variables or a
+``.env`` file). The bot reads both once at start-up, as sections of ``bot.settings.Settings``
+(``database`` and ``reminders``), and passes them on; nothing in ``schedules`` needs to read them
+by itself when given them.
 
 ``DatabaseSettings``
     ``DATABASE_URL``: ``sqlite+aiosqlite:///PATH`` (default ``sqlite+aiosqlite:///./data/walkwell.db``;
@@ -15,8 +18,8 @@
     window ever holds more than 50). ``MAX_IN_FLIGHT`` (16): concurrent sends.
     ``BATCH_SIZE`` (200): reminders claimed per transaction.
 
-A malformed value raises ``pydantic.ValidationError`` whose message names the variable; the bot
-turns it into one line and exit code 2.
+A malformed value raises ``pydantic.ValidationError`` whose message names the variable; the bot's
+``load_settings()`` turns it into one line and exit code 2.
 """
 
 from __future__ import annotations
@@ -94,6 +97,11 @@ class ReminderSettings(BaseSettings):
 
     Build one in code by field name: ``ReminderSettings(grace_minutes=30)``.
     """
+
+    @classmethod
+    def defaults(cls) -> ReminderSettings:
+        """The defaults, without reading the environment or ``.env``."""
+        return cls.model_construct()
 
     model_config = SettingsConfigDict(
         env_file=".env",

@@ -17,8 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import discord
+from discord import app_commands
 
 from bot.app import WalkWell
+from bot.errors import on_app_command_error
+from bot.exts.ask.feedback import Feedback
+from bot.services import Services
+from bot.ui.render import FEEDBACK_COG
 from knowledge.models import Library, Unit
 from knowledge.texts import Texts
 
@@ -168,6 +173,18 @@ class MockInteraction(CustomMockMixin, unittest.mock.MagicMock):
         super().__init__(**{**defaults, **kwargs})
 
 
+def custom_ids(view: discord.ui.View | None) -> list[str]:
+    """The custom ids of a view's items, in order."""
+    return [getattr(item, "custom_id", "") for item in (view.children if view else [])]
+
+
+def private_text(interaction: Any) -> str:
+    """The content of the one private message sent as the answer to ``interaction``."""
+    kwargs = sent(interaction.response.send_message)
+    assert kwargs["ephemeral"] is True
+    return str(kwargs["content"])
+
+
 def sent(mock_method: unittest.mock.AsyncMock) -> dict[str, Any]:
     """The keyword arguments of the one call to ``mock_method`` (positional content folded in)."""
     mock_method.assert_awaited_once()
@@ -212,9 +229,27 @@ def make_bot(library: Library, engine: Any) -> Any:
     bot.texts = Texts.from_library(library)
     bot.user = MockClientUser()
     # no storage unless a test opens one (as the real client without ``storage=True``)
-    bot.db = None
-    bot.reminders = None
-    bot.plan = None
-    bot.planner = None
-    bot.pending_answers = {}
+    bot.services = Services.off()
+    # the vote of a "Was this helpful?" button goes to the feedback cog, as in the real client
+    feedback = Feedback(bot)
+    bot.get_cog.side_effect = lambda name: feedback if name == FEEDBACK_COG else None
     return bot
+
+
+async def run_command(
+    command: app_commands.Command[Any, ..., Any],
+    cog: Any,
+    interaction: Any,
+    **options: Any,
+) -> None:
+    """Run an app command as the command tree does: its checks, then its callback, and any error
+    to the tree's error handler (:func:`bot.errors.on_app_command_error`)."""
+    try:
+        for check in command.checks:
+            if not await discord.utils.maybe_coroutine(check, interaction):
+                raise app_commands.CheckFailure(f"the check of /{command.qualified_name} failed")
+        await command.callback(cog, interaction, **options)
+    except app_commands.AppCommandError as error:
+        await on_app_command_error(interaction, error)
+    except Exception as exc:
+        await on_app_command_error(interaction, app_commands.CommandInvokeError(command, exc))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import WalkWell
 from bot.ui import render
 from knowledge.models import CadencePlan
+
+if TYPE_CHECKING:
+    from bot.app import WalkWell
 
 #: Plausible walking cadences, in steps per minute (Discord enforces them on the option).
 CURRENT_MIN = 30

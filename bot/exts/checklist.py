@@ -20,9 +20,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import errors
 from bot.app import WalkWell
 from bot.ui import render
+from bot.ui.buttons import Pressable
 from knowledge.models import ChecklistItem
 from knowledge.texts import Texts
 
@@ -49,6 +49,7 @@ def full_mask(count: int) -> int:
 
 
 class ToggleButton(
+    Pressable,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=re.compile(
         r"ww:chk:(?P<stamp>[0-9a-z]{1,10}):(?P<mask>[0-9a-f]{1,8}):(?P<item>\d{1,2})"
@@ -69,28 +70,20 @@ class ToggleButton(
         self.stamp, self.mask, self.index = stamp, mask, index
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
+    def from_match(
+        cls, client: Any, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> ToggleButton:
-        bot = cast(WalkWell, interaction.client)
         stamp, mask, index = int(match["stamp"], 36), int(match["mask"], 16), int(match["item"])
-        items = bot.library.checklist
+        items = cast(WalkWell, client).library.checklist
         # An id from an older content version may point past the list: clamp, the click expires.
         entry = items[index] if index < len(items) else items[0]
         return cls(stamp, mask, index, entry)
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            cog = interaction.client.get_cog(Checklist.__cog_name__)  # type: ignore[attr-defined]
-            if not isinstance(cog, Checklist):
-                raise RuntimeError("the checklist cog is not loaded")
-            await cog.toggle(interaction, self.stamp, self.mask, self.index)
-        except Exception as exc:
-            await errors.report(interaction, exc, f"checklist button {self.custom_id}")
+    async def press(self, interaction: discord.Interaction[Any]) -> None:
+        cog = interaction.client.get_cog(Checklist.__cog_name__)  # type: ignore[attr-defined]
+        if not isinstance(cog, Checklist):
+            raise RuntimeError("the checklist cog is not loaded")
+        await cog.toggle(interaction, self.stamp, self.mask, self.index)
 
 
 def build_checklist(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import WalkWell
 from bot.ui import render
+
+if TYPE_CHECKING:
+    from bot.app import WalkWell
 
 #: A message holds at most 25 buttons (5 rows of 5).
 MAX_QUESTIONS = 25

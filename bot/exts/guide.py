@@ -1,23 +1,33 @@
-"""``/guide topic``: open one section or FAQ answer; the topic autocompletes from memory."""
+"""``/guide topic``: open one section or FAQ answer; the topic autocompletes from memory.
+
+The extension also registers :class:`bot.ui.render.UnitButton`, the button that opens a unit
+under answers, reminders, ``/faq`` and ``/cadence``.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import WalkWell
+from bot.exts.ask.feedback import remember_question, send_then_record
 from bot.ui import render, sanitize, textsplit
 from knowledge.models import Library, Unit
+
+if TYPE_CHECKING:
+    from bot.app import WalkWell
 
 log = logging.getLogger(__name__)
 
 #: Discord shows at most 25 autocomplete choices.
 MAX_CHOICES = 25
 TOPIC_MAX_LENGTH = 100
+#: The topic option: a unit's id (what autocomplete sends), title, question or alias.
+Topic = app_commands.Range[str, 1, TOPIC_MAX_LENGTH]
 
 
 def _key(text: str) -> str:
@@ -45,24 +55,22 @@ class Guide(commands.Cog):
 
     @app_commands.command(name="guide", description="Open a section of the guide or an FAQ answer")
     @app_commands.describe(topic="Start typing: posture, footwear, cadence, or a question")
-    async def guide(
-        self,
-        interaction: discord.Interaction[Any],
-        topic: app_commands.Range[str, 1, TOPIC_MAX_LENGTH],
-    ) -> None:
+    async def guide(self, interaction: discord.Interaction[Any], topic: Topic) -> None:
         library, texts = self.bot.library, self.bot.texts
         unit = resolve_topic(library, str(topic))
         if unit is not None:
-            feedback = interaction.id if self.bot.db is not None else None
+            services = self.bot.services
+            feedback = interaction.id if services.storage else None
             reply = render.unit_reply(library, unit, feedback_key=feedback, texts=texts)
-            pending = render.remember_question(
-                self.bot, interaction.id, unit.id, str(topic), interaction.user.id
+            record = partial(
+                remember_question,
+                services,
+                interaction.id,
+                unit.id,
+                str(topic),
+                interaction.user.id,
             )
-            try:
-                await render.respond(interaction, reply)
-            finally:
-                if pending is not None:
-                    await pending
+            await send_then_record(partial(render.respond, interaction, reply), record)
             return
         suggestions = [u.id for u in self.bot.engine.topics(str(topic), limit=3)]
         view = render.topic_view(library, suggestions)
@@ -92,4 +100,9 @@ class Guide(commands.Cog):
 
 
 async def setup(bot: WalkWell) -> None:
+    bot.add_dynamic_items(render.UnitButton)
     await bot.add_cog(Guide(bot))
+
+
+async def teardown(bot: WalkWell) -> None:
+    bot.remove_dynamic_items(render.UnitButton)

@@ -27,7 +27,8 @@ from discord.ext import commands, tasks
 
 from bot import errors
 from bot.app import WalkWell
-from bot.ui import render
+from bot.errors import needs_storage
+from bot.ui.buttons import OwnerButton
 from knowledge.texts import Texts
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,7 @@ async def export_everything(bot: WalkWell, user_id: int) -> dict[str, Any]:
     """Everything stored about ``user_id``, JSON-ready."""
     from schedules.store.userdata import export_user
 
-    assert bot.db is not None
-    return await export_user(bot.db, user_id)
+    return await export_user(bot.services.database(), user_id)
 
 
 def is_empty(data: dict[str, Any]) -> bool:
@@ -55,14 +55,14 @@ async def erase_everything(bot: WalkWell, user_id: int) -> bool:
     """Erase everything stored about ``user_id`` (the reminder engine forgets them first)."""
     from schedules.store.userdata import erase_user
 
-    assert bot.db is not None and bot.reminders is not None
-    if bot.reminders.engine is not None:
-        bot.reminders.engine.forget_user(user_id)
-    return await erase_user(bot.db, user_id) > 0
+    db = bot.services.database()
+    if bot.services.engine is not None:
+        bot.services.engine.forget_user(user_id)
+    return await erase_user(db, user_id) > 0
 
 
 class _Confirm(
-    render.OwnerOnly,
+    OwnerButton,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"ww:priv:(?P<action>del|keep):(?P<user>\d{1,20}):(?P<at>\d{1,12})",
 ):
@@ -83,38 +83,23 @@ class _Confirm(
         self.action, self.user_id, self.at = action, user_id, at
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> _Confirm:
-        texts = cast(WalkWell, interaction.client).texts
-        return cls(match["action"], int(match["user"]), int(match["at"]), texts)
+    def from_match(cls, client: Any, item: discord.ui.Item[Any], match: re.Match[str]) -> _Confirm:
+        return cls(match["action"], int(match["user"]), int(match["at"]), client.texts)
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def press(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast(WalkWell, interaction.client)
         texts = bot.texts
-        try:
-            if self.action == "keep":
-                await interaction.response.edit_message(
-                    content=texts("privacy_cancelled"), view=None
-                )
-                return
-            age = datetime.now(UTC).timestamp() - self.at
-            if not 0 <= age <= CONFIRM_SECONDS:
-                await interaction.response.edit_message(content=texts("privacy_expired"), view=None)
-                return
-            if bot.db is None or bot.reminders is None:
-                await errors.send_private(interaction, texts("storage_off"))
-                return
-            erased = await erase_everything(bot, self.user_id)
-            await interaction.response.edit_message(
-                content=texts("privacy_deleted" if erased else "privacy_nothing"), view=None
-            )
-        except Exception as exc:
-            await errors.report(interaction, exc, "privacy delete")
+        if self.action == "keep":
+            await interaction.response.edit_message(content=texts("privacy_cancelled"), view=None)
+            return
+        age = datetime.now(UTC).timestamp() - self.at
+        if not 0 <= age <= CONFIRM_SECONDS:
+            await interaction.response.edit_message(content=texts("privacy_expired"), view=None)
+            return
+        erased = await erase_everything(bot, self.user_id)
+        await interaction.response.edit_message(
+            content=texts("privacy_deleted" if erased else "privacy_nothing"), view=None
+        )
 
 
 class Privacy(commands.GroupCog, group_name="privacy", group_description="See or erase your data"):
@@ -126,12 +111,10 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description="See or
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(_Confirm)
-        if self.bot.db is not None:
+        if self.bot.services.storage:
             self.prune.start()
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(_Confirm)
         async with self._pruning:
             self.prune.cancel()
 
@@ -140,7 +123,7 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description="See or
         """Forget what is kept only for a while (see the module docstring)."""
         from schedules.feedback.store import prune_answers, prune_unanswered
 
-        db = self.bot.db
+        db = self.bot.services.db
         if db is None:
             return
         now = datetime.now(UTC)
@@ -155,16 +138,9 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description="See or
             except Exception:
                 log.exception("pruning old answers failed; trying again later")
 
-    async def _storage(self, interaction: discord.Interaction[Any]) -> bool:
-        if self.bot.db is None or self.bot.reminders is None:
-            await errors.send_private(interaction, self.bot.texts("storage_off"))
-            return False
-        return True
-
     @app_commands.command(name="export", description="Get everything WalkWell stores about you")
+    @needs_storage()
     async def export(self, interaction: discord.Interaction[Any]) -> None:
-        if not await self._storage(interaction):
-            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         user_id = interaction.user.id
         data = await export_everything(self.bot, user_id)
@@ -182,9 +158,8 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description="See or
         )
 
     @app_commands.command(name="delete", description="Erase everything WalkWell stores about you")
+    @needs_storage()
     async def delete(self, interaction: discord.Interaction[Any]) -> None:
-        if not await self._storage(interaction):
-            return
         texts = self.bot.texts
         at = int(datetime.now(UTC).timestamp())
         view = discord.ui.View(timeout=None)
@@ -194,4 +169,9 @@ class Privacy(commands.GroupCog, group_name="privacy", group_description="See or
 
 
 async def setup(bot: WalkWell) -> None:
+    bot.add_dynamic_items(_Confirm)
     await bot.add_cog(Privacy(bot))
+
+
+async def teardown(bot: WalkWell) -> None:
+    bot.remove_dynamic_items(_Confirm)

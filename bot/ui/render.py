@@ -1,29 +1,30 @@
 """Turn knowledge into Discord messages, and send them.
 
-Builders are pure (a :class:`Reply` from library data); :func:`respond` and :func:`reply_to` send
-a Reply to an interaction or as a reply to a message. Every embed is fitted to Discord's limits
-here, so no cog has to count characters. No builder ever mixes the seek-care message with tips
-or buttons.
+Builders are pure (a :class:`Reply` from library data; no database, no client state);
+:func:`respond` and :func:`reply_to` send a Reply to an interaction or as a reply to a message.
+Every embed is fitted to Discord's limits here, so no cog has to count characters. No builder ever
+mixes the seek-care message with tips or buttons.
+
+The two buttons answers carry live here, for every feature to put under a reply:
+:class:`UnitButton` (registered by :mod:`bot.exts.guide`) and :class:`FeedbackButton`, whose vote
+is recorded by the ask extension (:mod:`bot.exts.ask.feedback`, which registers it).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import discord
 
 from bot import errors
 from bot.ui import sanitize, textsplit
+from bot.ui.buttons import Pressable
 from knowledge.models import Library, Unit
 from knowledge.texts import Texts
-
-if TYPE_CHECKING:
-    from bot.app import WalkWell
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ URGENT_COLOUR = discord.Colour(0xC0392B)
 MAX_TOPIC_BUTTONS = 3
 #: The row of the "Was this helpful?" buttons (topic buttons take the first).
 FEEDBACK_ROW = 1
+#: The cog that records votes (:class:`bot.exts.ask.feedback.Feedback`).
+FEEDBACK_COG = "Feedback"
 
 
 @dataclass
@@ -93,7 +96,9 @@ def unit_heading(unit: Unit) -> str:
 
 
 class UnitButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"ww:unit:(?P<unit>[a-z0-9_]{1,80})"
+    Pressable,
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"ww:unit:(?P<unit>[a-z0-9_]{1,80})",
 ):
     """A button that opens one unit privately for whoever clicks it.
 
@@ -111,88 +116,34 @@ class UnitButton(
         self.unit_id = unit_id
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
+    def from_match(
+        cls, client: Any, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> UnitButton:
         return cls(match["unit"], getattr(item, "label", None) or match["unit"])
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            bot = cast("WalkWell", interaction.client)
-            unit = bot.library.units.get(self.unit_id)
-            if unit is None:
-                await errors.send_private(interaction, bot.texts("unit_gone"))
-                return
-            feedback = interaction.id if getattr(bot, "db", None) is not None else None
-            await respond(
-                interaction,
-                unit_reply(
-                    bot.library, unit, ephemeral=True, feedback_key=feedback, texts=bot.texts
-                ),
-            )
-        except Exception as exc:
-            await errors.report(interaction, exc, f"button {self.custom_id}")
-
-
-class OwnerOnly:
-    """Mixed into a component that only one person may use (their reminder, their confirmation):
-    anyone else gets the private ``not_yours`` text and the press does nothing."""
-
-    user_id: int
-    not_yours: str
-
-    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        if interaction.user.id == self.user_id:
-            return True
-        texts = getattr(interaction.client, "texts", None)
-        await errors.send_private(
-            interaction, (texts if isinstance(texts, Texts) else Texts())(self.not_yours)
+    async def press(self, interaction: discord.Interaction[Any]) -> None:
+        bot: Any = interaction.client
+        unit = bot.library.units.get(self.unit_id)
+        if unit is None:
+            await errors.send_private(interaction, bot.texts("unit_gone"))
+            return
+        feedback = interaction.id if bot.services.storage else None
+        await respond(
+            interaction,
+            unit_reply(bot.library, unit, ephemeral=True, feedback_key=feedback, texts=bot.texts),
         )
-        return False
-
-
-def remember_question(
-    bot: WalkWell, key: int, unit_id: str, question: str, user_id: int | None
-) -> asyncio.Task[None] | None:
-    """Start keeping the question behind an answer (for its votes), alongside sending it: the
-    person never waits for this write. Call it before sending the answer and await the task
-    after. Until the row is written, a vote on that answer waits for this task
-    (``bot.pending_answers``), so even an instant click finds its question. A failure is logged,
-    never shown. None without storage."""
-    db = bot.db
-    if db is None:
-        return None
-    from datetime import UTC, datetime
-
-    from schedules.feedback.store import remember_answer
-
-    async def write() -> None:
-        try:
-            await remember_answer(
-                db, key, unit_id, question, now=datetime.now(UTC), user_id=user_id
-            )
-        except Exception:  # the answer matters more than its feedback context
-            log.exception("could not remember the question of answer %s", key)
-
-    task = asyncio.create_task(write(), name=f"walkwell-remember-{key}")
-    bot.pending_answers[key] = task
-    task.add_done_callback(lambda _: bot.pending_answers.pop(key, None))
-    return task
 
 
 class FeedbackButton(
+    Pressable,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"ww:fb:(?P<vote>[yn]):(?P<unit>[a-z0-9_]{1,32}):(?P<key>\d{1,20})",
 ):
     """ "Was this helpful?" Yes or No under an answer: ``ww:fb:<y|n>:<unit id>:<answer key>``.
 
     The answer key is the id of the interaction or message the answer replied to; the question
-    asked is looked up by it (:mod:`schedules.feedback.store`), so a vote works after a restart. One vote
-    per person per answer: voting again changes it.
+    asked is looked up by it (:mod:`schedules.feedback.store`), so a vote works after a restart.
+    One vote per person per answer: voting again changes it.
     """
 
     def __init__(self, helpful: bool, unit_id: str, key: int, texts: Texts | None = None) -> None:
@@ -210,14 +161,10 @@ class FeedbackButton(
         self.helpful, self.unit_id, self.key = helpful, unit_id, key
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
+    def from_match(
+        cls, client: Any, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> FeedbackButton:
-        texts = getattr(interaction.client, "texts", None)
+        texts = getattr(client, "texts", None)
         return cls(
             match["vote"] == "y",
             match["unit"],
@@ -225,42 +172,12 @@ class FeedbackButton(
             texts if isinstance(texts, Texts) else None,
         )
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        from datetime import UTC, datetime
-
-        from pydantic import ValidationError
-
-        from schedules.errors import InputError
-        from schedules.feedback.report import Vote
-        from schedules.feedback.store import answer_context, record_vote
-
-        bot = cast("WalkWell", interaction.client)
-        try:
-            if bot.db is None:
-                await errors.send_private(interaction, bot.texts("storage_off"))
-                return
-            try:
-                pending = bot.pending_answers.get(self.key)
-                if pending is not None:  # the answer's question is being written right now
-                    await asyncio.shield(pending)
-                context = await answer_context(bot.db, self.key)
-                question = context.question if context and context.unit_id == self.unit_id else ""
-                vote = Vote(
-                    user_id=interaction.user.id,
-                    answer_id=self.key,
-                    unit_id=self.unit_id,
-                    question=question,
-                    helpful=self.helpful,
-                )
-            except (ValidationError, InputError):
-                await errors.send_private(interaction, bot.texts("unit_gone"))
-                return
-            new = await record_vote(bot.db, vote, now=datetime.now(UTC))
-            await errors.send_private(
-                interaction, bot.texts("feedback_thanks" if new else "feedback_changed")
-            )
-        except Exception as exc:
-            await errors.report(interaction, exc, f"button {self.custom_id}")
+    async def press(self, interaction: discord.Interaction[Any]) -> None:
+        """The vote is the ask extension's to record (its ``Feedback`` cog)."""
+        feedback: Any = interaction.client.get_cog(FEEDBACK_COG)  # type: ignore[attr-defined]
+        if feedback is None:
+            raise RuntimeError("the feedback extension is not loaded")
+        await feedback.vote(interaction, self.helpful, self.unit_id, self.key)
 
 
 def topic_view(

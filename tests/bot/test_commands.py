@@ -182,3 +182,25 @@ async def test_a_second_cog_with_the_same_command_cannot_load() -> None:
     with pytest.raises(app_commands.CommandAlreadyRegistered):
         await bot.add_cog(Dup())
     await bot.close()
+
+
+async def test_each_extension_registers_its_own_buttons() -> None:
+    bot = WalkWell(load_knowledge=False)
+    registered = bot._connection._view_store._dynamic_items
+    assert not registered
+    for name in extension_names():
+        await bot.load_extension(name)
+    templates = {pattern.pattern.split(":(")[0] for pattern in registered}
+    assert templates == {
+        "ww:unit",
+        "ww:fb",
+        "ww:chk",
+        "ww:rem:done",
+        "ww:rem:snooze",
+        "ww:rem:stop",
+        "ww:priv",
+    }
+    for name in extension_names():
+        await bot.unload_extension(name)
+    assert not registered
+    await bot.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,19 +15,8 @@ import pytest
 from bot import metrics, runner
 from bot.log import REDACTED, JsonFormatter, setup_logging
 from bot.settings import SettingsProblem, load_settings
-from tests.helpers import SETTINGS_PREFIXES, run_bot_cli
-
-TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gh7abc.SuperSecretTokenPartDoNotLog_123"
-
-
-@pytest.fixture
-def no_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for key in list(os.environ):
-        if key.startswith(SETTINGS_PREFIXES):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
+from tests.bot.conftest import TOKEN
+from tests.helpers import run_bot_cli
 
 # --- sharding settings ------------------------------------------------------------------------
 

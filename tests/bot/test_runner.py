@@ -131,10 +131,13 @@ def test_sync_refuses_a_tree_that_breaks_the_rules(
 
 def _fake_settings() -> object:
     from bot.settings import BotSettings, DiscordSettings, Settings
+    from schedules.settings import DatabaseSettings, ReminderSettings
 
     return Settings(
         discord=DiscordSettings(token="abc.def.ghi"),  # type: ignore[arg-type]
         bot=BotSettings(),
+        database=DatabaseSettings(),
+        reminders=ReminderSettings(),
     )
 
 

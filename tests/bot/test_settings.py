@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from bot.settings import SettingsProblem, load_settings
-from tests.helpers import SETTINGS_PREFIXES, run_bot_cli
-
-TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gh7abc.SuperSecretTokenPartDoNotLog_123"
-
-
-@pytest.fixture
-def no_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No bot setting in the environment, and an empty working directory; returns it."""
-    for key in list(os.environ):
-        if key.startswith(SETTINGS_PREFIXES):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+from tests.bot.conftest import TOKEN
+from tests.helpers import run_bot_cli
 
 
 def _one_line(stderr: str) -> str:
@@ -45,6 +33,8 @@ MALFORMED = [
     ("DISCORD_APPLICATION_ID", "-4"),
     ("WALKWELL_LOG_LEVEL", "LOUD"),
     ("DATABASE_URL", "mysql://nope/db"),
+    ("WALKWELL_REMINDER_GRACE_MINUTES", "soon"),
+    ("WALKWELL_REMINDER_SEND_RATE", "900"),
 ]
 
 
@@ -67,6 +57,25 @@ def test_malformed_setting_stops_the_process_with_exit_2(tmp_path: Path) -> None
     assert proc.returncode == 2, proc.stderr
     assert var in _one_line(proc.stderr)
     assert TOKEN not in proc.stderr + proc.stdout
+
+
+def test_malformed_reminder_setting_stops_the_process_with_exit_2(tmp_path: Path) -> None:
+    var = "WALKWELL_REMINDER_MAX_ATTEMPTS"
+    proc = run_bot_cli(tmp_path, **{"DISCORD_TOKEN": TOKEN, var: "many"})
+    assert proc.returncode == 2, proc.stderr
+    assert var in _one_line(proc.stderr)
+    assert proc.stdout == ""
+
+
+def test_reminder_limits_across_fields_are_one_line(
+    no_settings: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WALKWELL_REMINDER_SEND_RATE", "48")
+    monkeypatch.setenv("WALKWELL_REMINDER_SEND_BURST", "5")
+    with pytest.raises(SettingsProblem) as problem:
+        load_settings()
+    line = str(problem.value)
+    assert "\n" not in line and "WALKWELL_REMINDER_SEND_RATE" in line
 
 
 def test_malformed_token_is_named_not_shown(tmp_path: Path) -> None:

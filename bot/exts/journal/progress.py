@@ -16,10 +16,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import errors
 from bot.app import WalkWell
+from bot.errors import needs_storage
 from schedules.journal.progress import MAX_WEEKS, validate_weeks
-from schedules.journal.walklog import WalkInputError
 from schedules.plan.progression import DEFAULT_PLAN
 
 log = logging.getLogger(__name__)
@@ -32,6 +31,7 @@ class Progress(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="progress", description="A chart of your walks against your targets")
+    @needs_storage()
     @app_commands.describe(weeks=f"How many weeks to show (1-{MAX_WEEKS}, default 4)")
     async def progress(
         self,
@@ -41,18 +41,15 @@ class Progress(commands.Cog):
         # matplotlib is imported on the first /progress, not when the extension loads.
         from schedules.journal.report import progress_report
 
-        db = self.bot.db
-        if db is None:
-            await errors.send_private(interaction, self.bot.texts("storage_off"))
-            return
-        try:
-            n_weeks = validate_weeks(weeks)
-        except WalkInputError as exc:
-            await errors.send_private(interaction, exc.user_message)
-            return
+        db = self.bot.services.database()
+        n_weeks = validate_weeks(weeks)
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await progress_report(
-            db, interaction.user.id, n_weeks, datetime.now(UTC), self.bot.plan or DEFAULT_PLAN
+            db,
+            interaction.user.id,
+            n_weeks,
+            datetime.now(UTC),
+            self.bot.services.plan or DEFAULT_PLAN,
         )
         chart = discord.File(
             io.BytesIO(report.chart),

@@ -18,8 +18,8 @@ from discord.ext import commands
 
 from bot import errors
 from bot.app import WalkWell
+from bot.errors import needs_storage
 from knowledge.texts import Texts
-from schedules.errors import InputError
 from schedules.journal.walklog import (
     MAX_CADENCE,
     MAX_MINUTES,
@@ -69,15 +69,14 @@ async def log_walk_for(
     """Validate and store one walk; returns the private confirmation to show.
 
     Raises :class:`~schedules.errors.InputError` (with a ``user_message``) for bad input; nothing
-    is stored then. Needs ``bot.db``.
+    is stored then. Needs storage (:class:`~bot.services.StorageOff` without it).
     """
     from knowledge.texts import default_texts
     from schedules.journal.store import log_walk, user_timezone
     from schedules.journal.walklog import validate_walk
     from schedules.reminders.timecalc import get_zone
 
-    db = bot.db
-    assert db is not None
+    db = bot.services.database()
     now = now or datetime.now(UTC)
     zone = await user_timezone(db, user_id)
     if zone is not None:
@@ -131,24 +130,17 @@ class WalkModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         bot: WalkWell = interaction.client  # type: ignore[assignment]
         try:
-            if bot.db is None:
-                await errors.send_private(interaction, bot.texts("storage_off"))
-                return
-            try:
-                text = await log_walk_for(
-                    bot,
-                    interaction.user.id,
-                    self.minutes.value,
-                    self.cadence.value,
-                    self.pain.value,
-                    self.note.value,
-                )
-            except InputError as exc:
-                await errors.send_private(interaction, exc.user_message)
-                return
+            text = await log_walk_for(
+                bot,
+                interaction.user.id,
+                self.minutes.value,
+                self.cadence.value,
+                self.pain.value,
+                self.note.value,
+            )
             await errors.send_private(interaction, text)
         except Exception as exc:
-            await errors.report(interaction, exc, "walk form")
+            await errors.on_component_error(interaction, exc, "walk form")
 
 
 class Walk(commands.GroupCog, group_name="walk", group_description="Your walk log"):
@@ -157,6 +149,7 @@ class Walk(commands.GroupCog, group_name="walk", group_description="Your walk lo
         super().__init__()
 
     @app_commands.command(name="log", description="Log a walk on your local day")
+    @needs_storage()
     @app_commands.describe(
         minutes=f"How many minutes you walked ({MIN_MINUTES}-{MAX_MINUTES})",
         cadence=f"Your cadence in steps per minute ({MIN_CADENCE}-{MAX_CADENCE})",
@@ -171,21 +164,14 @@ class Walk(commands.GroupCog, group_name="walk", group_description="Your walk lo
         pain: app_commands.Range[int, MIN_PAIN, MAX_PAIN] | None = None,
         note: app_commands.Range[str, 1, MAX_NOTE] | None = None,
     ) -> None:
-        if self.bot.db is None:
-            await errors.send_private(interaction, self.bot.texts("storage_off"))
-            return
-        try:
-            text = await log_walk_for(
-                self.bot,
-                interaction.user.id,
-                minutes,
-                cadence,
-                pain,
-                None if note is None else str(note),
-            )
-        except InputError as exc:
-            await errors.send_private(interaction, exc.user_message)
-            return
+        text = await log_walk_for(
+            self.bot,
+            interaction.user.id,
+            minutes,
+            cadence,
+            pain,
+            None if note is None else str(note),
+        )
         await errors.send_private(interaction, text)
 
 

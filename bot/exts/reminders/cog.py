@@ -1,11 +1,12 @@
-"""``/reminders start|stop|status``, the reminder messages and their buttons, and the engine.
+"""``/reminders start|stop|status``, the reminder messages and their buttons.
 
 The cog is the Discord face of :mod:`schedules`: commands become calls on
-:class:`~schedules.reminders.service.ReminderService`; the :class:`~schedules.reminders.engine.ReminderEngine` it
-starts sweeps once a minute and sends through :class:`bot.exts.reminders.sender.DiscordSender`, which renders
-each item with :func:`reminder_reply`. The buttons keep their whole state in their custom ids
-(``ww:rem:<action>:<user id>[:<due>]``), so they work after a restart, and only the person a
-reminder is for can use them.
+:class:`~schedules.reminders.service.ReminderService` (``bot.services.reminders``). The reminder
+engine (built by :mod:`bot.services`) sweeps once a minute and sends through
+:class:`bot.exts.reminders.sender.DiscordSender` (see :func:`reminder_sender`), which renders each
+item with :func:`reminder_reply`; the cog keeps the engine's health beat. The buttons keep their
+whole state in their custom ids (``ww:rem:<action>:<user id>[:<due>]``), so they work after a
+restart, and only the person a reminder is for can use them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import Any, ClassVar, Literal, cast
 
 import discord
 from discord import app_commands
@@ -21,11 +22,12 @@ from discord.ext import commands
 
 from bot import errors, metrics
 from bot.app import WalkWell
+from bot.errors import needs_storage
 from bot.exts.reminders.sender import DiscordSender
 from bot.ui import render, textsplit
+from bot.ui.buttons import OwnerButton
 from knowledge.models import Library
 from knowledge.texts import Texts
-from schedules.errors import InputError
 from schedules.reminders.delivery import Outgoing
 from schedules.reminders.service import ReminderService, SubscriptionStatus, pause_message
 
@@ -66,46 +68,37 @@ def focus_tip(library: Library, unit_id: str) -> str:
     return _first_sentences(unit.body, TIP_LIMIT) if unit is not None else ""
 
 
-def _owner_button(action: str, user_id: int, label: str, style: discord.ButtonStyle, *extra: str):
-    custom_id = ":".join(("ww:rem", action, str(user_id), *extra))
-    return discord.ui.Button[Any](label=label, style=style, custom_id=custom_id)
-
-
-class _OwnedButton(render.OwnerOnly):
-    """Mixed into each reminder button: only the reminder's user may press it; a press needs
-    storage, and bad input or a fault gets its private answer."""
+class _OwnedButton(OwnerButton):
+    """Mixed into each reminder button: only the reminder's user may press it, and a press needs
+    storage (the reminder service). Its custom id is ``ww:rem:<action>:<user id>[:<extra>...]``."""
 
     not_yours = "reminder_not_yours"
-    user_id: int
     action: str
+    label_key: str
+    label_args: ClassVar[dict[str, Any]] = {}
+    style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    def __init__(self, user_id: int, texts: Texts | None = None, *extra: str) -> None:
+        label = (texts or Texts())(self.label_key, **self.label_args)
+        custom_id = ":".join(("ww:rem", self.action, str(user_id), *extra))
+        super().__init__(  # type: ignore[call-arg]
+            discord.ui.Button[Any](label=label, style=self.style, custom_id=custom_id)
+        )
+        self.user_id = user_id
+
+    @classmethod
+    def from_match(cls, client: Any, item: discord.ui.Item[Any], match: re.Match[str]) -> Any:
+        """A button whose custom id holds only its user (Done overrides this)."""
+        return cls(int(match["user"]), client.texts)
+
+    async def press(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast(WalkWell, interaction.client)
-        try:
-            if bot.reminders is None:
-                await errors.send_private(interaction, bot.texts("storage_off"))
-                return
-            await self.press(bot, bot.reminders, interaction)
-        except InputError as exc:
-            await errors.send_private(interaction, exc.user_message)
-        except Exception as exc:
-            await errors.report(interaction, exc, f"reminder {self.action}")
+        await self.act(bot, bot.services.reminder_service(), interaction)
 
-    async def press(
+    async def act(
         self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
     ) -> None:
         raise NotImplementedError
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> Any:
-        """A button whose custom id holds only its user (Done overrides this)."""
-        return cls(int(match["user"]), cast(WalkWell, interaction.client).texts)  # type: ignore[call-arg]
 
 
 class DoneButton(
@@ -114,37 +107,23 @@ class DoneButton(
     template=r"ww:rem:done:(?P<user>\d{1,20}):(?P<due>\d{1,12})",
 ):
     action = "done"
+    label_key = "reminder_done_label"
+    style = discord.ButtonStyle.success
 
     def __init__(self, user_id: int, due_unix: int, texts: Texts | None = None) -> None:
-        t = texts or Texts()
-        super().__init__(
-            _owner_button(
-                self.action,
-                user_id,
-                t("reminder_done_label"),
-                discord.ButtonStyle.success,
-                str(due_unix),
-            )
-        )
-        self.user_id, self.due_unix = user_id, due_unix
+        super().__init__(user_id, texts, str(due_unix))
+        self.due_unix = due_unix
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
+    def from_match(
+        cls, client: Any, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> DoneButton:
-        return cls(int(match["user"]), int(match["due"]), cast(WalkWell, interaction.client).texts)
+        return cls(int(match["user"]), int(match["due"]), client.texts)
 
-    async def press(
+    async def act(
         self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
     ) -> None:
         await service.mark_done(self.user_id, datetime.fromtimestamp(self.due_unix, UTC))
-        if bot.db is None:
-            await errors.send_private(interaction, bot.texts("reminder_done"))
-            return
         from bot.exts.journal.walk import WalkModal
 
         # The walk log's form; a modal has to be the first response to the click.
@@ -157,20 +136,10 @@ class SnoozeButton(
     template=r"ww:rem:snooze:(?P<user>\d{1,20})",
 ):
     action = "snooze"
+    label_key = "reminder_snooze_label"
+    label_args = {"minutes": SNOOZE_MINUTES}
 
-    def __init__(self, user_id: int, texts: Texts | None = None) -> None:
-        t = texts or Texts()
-        super().__init__(
-            _owner_button(
-                self.action,
-                user_id,
-                t("reminder_snooze_label", minutes=SNOOZE_MINUTES),
-                discord.ButtonStyle.secondary,
-            )
-        )
-        self.user_id = user_id
-
-    async def press(
+    async def act(
         self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
     ) -> None:
         due = await service.snooze(self.user_id, SNOOZE_MINUTES)
@@ -185,17 +154,10 @@ class StopButton(
     template=r"ww:rem:stop:(?P<user>\d{1,20})",
 ):
     action = "stop"
+    label_key = "reminder_stop_label"
+    style = discord.ButtonStyle.danger
 
-    def __init__(self, user_id: int, texts: Texts | None = None) -> None:
-        t = texts or Texts()
-        super().__init__(
-            _owner_button(
-                self.action, user_id, t("reminder_stop_label"), discord.ButtonStyle.danger
-            )
-        )
-        self.user_id = user_id
-
-    async def press(
+    async def act(
         self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
     ) -> None:
         was_on = await service.unsubscribe(self.user_id)
@@ -249,7 +211,7 @@ def _nudge_reply(
     details = item.details or {}
     summary = details.get("text")
     if isinstance(summary, str) and summary:
-        parts.append(summary)  # the walk log's verdict on last week (issue 5's planner)
+        parts.append(summary)  # the walk log's verdict on last week (the week planner's)
     elif targets is not None:
         parts.append(
             progress.get("nudge.targets", cadence=targets.cadence, minutes=targets.minutes)
@@ -311,43 +273,21 @@ class Reminders(
 ):
     def __init__(self, bot: WalkWell) -> None:
         self.bot = bot
-        self.engine: Any = None
         super().__init__()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*BUTTONS)
-        service = self.bot.reminders
-        if service is None:
-            log.info("reminders: no storage, the engine is not started")
+        if self.bot.services.engine is None:
+            log.info("reminders: no storage, no engine")
             return
-        from schedules.reminders.engine import ReminderEngine
-        from schedules.settings import ReminderSettings
-
-        sender = DiscordSender(
-            self.bot, lambda item: reminder_reply(self.bot.library, self.bot.texts, item)
-        )
-        self.engine = ReminderEngine(
-            service.db,
-            sender,
-            settings=getattr(self.bot.settings, "reminders", None) or ReminderSettings(),
-            plan=self.bot.plan,
-            planner=self.bot.planner,
-            on_sweep=self._swept,
-        )
-        service.engine = self.engine
-        await self.engine.start()
         self.bot.health.beat("sweep", SWEEP_MAX_AGE)
         self.bot.health.probes.append(self._sweep_beat)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(*BUTTONS)
         if self._sweep_beat in self.bot.health.probes:
             self.bot.health.probes.remove(self._sweep_beat)
-        if self.engine is not None:
-            await self.engine.stop()
-            self.engine = None
 
-    def _swept(self, report: Any, seconds: float) -> None:
+    @commands.Cog.listener()
+    async def on_reminder_sweep(self, report: Any, seconds: float) -> None:
         metrics.sweep(seconds)
         self.bot.health.beat("sweep", SWEEP_MAX_AGE)
 
@@ -355,17 +295,14 @@ class Reminders(
         """Health, before each write of the health file: a sweep still sending a big fan-out is
         busy, not stuck, for up to :data:`SWEEP_BUSY_MAX_AGE`; a sweep that stopped running goes
         stale :data:`SWEEP_MAX_AGE` after its last run."""
-        engine = self.engine
-        since = engine.sweeping_since if engine is not None else None
-        if since is not None and (engine.clock() - since).total_seconds() <= SWEEP_BUSY_MAX_AGE:
+        engine = self.bot.services.engine
+        if engine is None or engine.sweeping_since is None:
+            return
+        if (engine.clock() - engine.sweeping_since).total_seconds() <= SWEEP_BUSY_MAX_AGE:
             self.bot.health.beat("sweep", SWEEP_MAX_AGE)
 
-    async def _service(self, interaction: discord.Interaction[Any]) -> Any:
-        if self.bot.reminders is None:
-            await errors.send_private(interaction, self.bot.texts("storage_off"))
-        return self.bot.reminders
-
     @app_commands.command(name="start", description="Get a daily walk reminder at your local time")
+    @needs_storage()
     @app_commands.describe(
         time="Your reminder time, e.g. 7:30, 07:30, 7:30am or 19:30",
         timezone="Your timezone: start typing a city, e.g. Berlin or New York",
@@ -380,9 +317,7 @@ class Reminders(
         where: Literal["dm", "here"] = "dm",
         nudges: bool = True,
     ) -> None:
-        service = await self._service(interaction)
-        if service is None:
-            return
+        service = self.bot.services.reminder_service()
         texts = self.bot.texts
         channel_id = guild_id = None
         if where == "here":
@@ -395,19 +330,15 @@ class Reminders(
                 await errors.send_private(interaction, texts("here_no_permission", missing=names))
                 return
             channel_id, guild_id = interaction.channel_id, interaction.guild_id
-        try:
-            status = await service.subscribe(
-                interaction.user.id,
-                str(time),
-                str(timezone),
-                where="channel" if where == "here" else "dm",
-                channel_id=channel_id,
-                guild_id=guild_id,
-                nudges=bool(nudges),
-            )
-        except InputError as exc:
-            await errors.send_private(interaction, exc.user_message)
-            return
+        status = await service.subscribe(
+            interaction.user.id,
+            str(time),
+            str(timezone),
+            where="channel" if where == "here" else "dm",
+            channel_id=channel_id,
+            guild_id=guild_id,
+            nudges=bool(nudges),
+        )
         reply = status_reply(texts, status)
         reply.content = texts("reminders_started")
         await render.respond(interaction, reply)
@@ -422,20 +353,18 @@ class Reminders(
         return [app_commands.Choice(name=label, value=name) for name, label in found]
 
     @app_commands.command(name="stop", description="Stop your walk reminders and nudges")
+    @needs_storage()
     async def stop(self, interaction: discord.Interaction[Any]) -> None:
-        service = await self._service(interaction)
-        if service is None:
-            return
+        service = self.bot.services.reminder_service()
         was_on = await service.unsubscribe(interaction.user.id)
         await errors.send_private(
             interaction, self.bot.texts("reminders_stopped" if was_on else "reminders_were_off")
         )
 
     @app_commands.command(name="status", description="Your reminder settings and the next one")
+    @needs_storage()
     async def status(self, interaction: discord.Interaction[Any]) -> None:
-        service = await self._service(interaction)
-        if service is None:
-            return
+        service = self.bot.services.reminder_service()
         await service.pop_pause_notice(interaction.user.id)  # shown below, not again later
         await render.respond(
             interaction, status_reply(self.bot.texts, await service.status(interaction.user.id))
@@ -446,7 +375,7 @@ class Reminders(
         self, interaction: discord.Interaction[Any], command: Any
     ) -> None:
         """Tell a user once, after any command, that their reminders were paused and why."""
-        service = self.bot.reminders
+        service = self.bot.services.reminders
         if service is None or command.qualified_name.startswith("reminders"):
             return
         try:
@@ -457,5 +386,15 @@ class Reminders(
             log.exception("could not tell user %s about paused reminders", interaction.user.id)
 
 
+def reminder_sender(bot: WalkWell) -> DiscordSender:
+    """The reminder engine's ``Sender`` for ``bot``: each item rendered by :func:`reminder_reply`."""
+    return DiscordSender(bot, lambda item: reminder_reply(bot.library, bot.texts, item))
+
+
 async def setup(bot: WalkWell) -> None:
+    bot.add_dynamic_items(*BUTTONS)
     await bot.add_cog(Reminders(bot))
+
+
+async def teardown(bot: WalkWell) -> None:
+    bot.remove_dynamic_items(*BUTTONS)

@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import errors, metrics
-from bot.app import WalkWell
+from bot.exts.ask.feedback import record_unanswered, remember_question, send_then_record
 from bot.ui import render, sanitize
+
+if TYPE_CHECKING:
+    from bot.app import WalkWell
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +38,9 @@ class Ask(commands.Cog):
     async def build_reply(
         self, text: str, *, interaction: bool, key: int | None = None, user_id: int | None = None
     ) -> tuple[render.Reply, Callable[[], Awaitable[None] | None]]:
-        """The reply to one question, and what to record about it: call that just before sending
-        and await what it returns after (nobody waits for a database write before their answer;
-        see :func:`bot.ui.render.remember_question`). ``interaction``: misses are private and quote
-        the question.
+        """The reply to one question, and what to record about it (sent with
+        :func:`~bot.exts.ask.feedback.send_then_record`). ``interaction``: misses are private and
+        quote the question.
 
         With storage, ``key`` (the id of the interaction or message being answered) puts "Was this
         helpful?" under an answer and keeps the question for its votes; a question the guide does
@@ -57,13 +58,12 @@ class Ask(commands.Cog):
             return render.seek_care_reply(library, texts, ephemeral=interaction), _nothing
         unit = library.units.get(result.id) if result.kind == "answer" and result.id else None
         if unit is not None:
-            feedback = key if self.bot.db is not None and key is not None else None
+            services = self.bot.services
+            feedback = key if services.storage and key is not None else None
             reply = render.unit_reply(library, unit, feedback_key=feedback, texts=texts)
             if feedback is None:
                 return reply, _nothing
-            return reply, partial(
-                render.remember_question, self.bot, feedback, unit.id, question, user_id
-            )
+            return reply, partial(remember_question, services, feedback, unit.id, question, user_id)
         reply = render.not_found_reply(
             library,
             texts,
@@ -72,18 +72,8 @@ class Ask(commands.Cog):
             ephemeral=interaction,
         )
         if result.kind == "none":
-            return reply, partial(self._unanswered, question, user_id)
+            return reply, partial(record_unanswered, self.bot.services, question, user_id)
         return reply, _nothing
-
-    async def _unanswered(self, question: str, user_id: int | None) -> None:
-        if self.bot.db is None:
-            return
-        from schedules.feedback.store import record_unanswered
-
-        try:
-            await record_unanswered(self.bot.db, question, now=datetime.now(UTC), user_id=user_id)
-        except Exception:
-            log.exception("could not record an unanswered question")
 
     @app_commands.command(name="ask", description="Ask the walking guide a question")
     @app_commands.describe(question="Your question, in your own words")
@@ -95,12 +85,7 @@ class Ask(commands.Cog):
         reply, record = await self.build_reply(
             str(question), interaction=True, key=interaction.id, user_id=interaction.user.id
         )
-        pending = record()
-        try:
-            await render.respond(interaction, reply)
-        finally:
-            if pending is not None:
-                await pending
+        await send_then_record(partial(render.respond, interaction, reply), record)
 
     def _addressed_to_me(self, message: discord.Message) -> bool:
         me = self.bot.user
@@ -119,12 +104,7 @@ class Ask(commands.Cog):
             reply, record = await self.build_reply(
                 message.content, interaction=False, key=message.id, user_id=message.author.id
             )
-            pending = record()
-            try:
-                await render.reply_to(message, reply)
-            finally:
-                if pending is not None:
-                    await pending
+            await send_then_record(partial(render.reply_to, message, reply), record)
         except Exception as exc:
             guild_id = message.guild.id if message.guild else None
             error_id = errors.log_error(exc, "a message", message.author.id, guild_id)
@@ -134,7 +114,3 @@ class Ask(commands.Cog):
                 )
             except discord.HTTPException:
                 log.warning("error %s: could not tell the user", error_id)
-
-
-async def setup(bot: WalkWell) -> None:
-    await bot.add_cog(Ask(bot))

@@ -1,0 +1,121 @@
+"""What WalkWell keeps about answers: the question behind each one (for its votes), the votes of
+"Was this helpful?", and the questions the guide could not answer (for ``walkwell report``).
+
+Nobody waits for these writes: :func:`remember_question` starts writing alongside sending the
+answer, and a vote that arrives before that write is done waits for it (:data:`pending_answers`),
+so even an instant click finds its question. A failed write is logged, never shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import discord
+from discord.ext import commands
+from pydantic import ValidationError
+
+from bot import errors
+from bot.ui import render
+from schedules.errors import InputError
+
+if TYPE_CHECKING:
+    from bot.app import WalkWell
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Answers whose question is still being written, by answer key.
+pending_answers: dict[int, asyncio.Task[None]] = {}
+
+
+async def send_then_record(
+    send: Callable[[], Awaitable[T]], record: Callable[[], Awaitable[None] | None]
+) -> T:
+    """Start ``record`` (what is kept about an answer), send the answer, then await the record:
+    nobody waits for a database write before their answer."""
+    pending = record()
+    try:
+        return await send()
+    finally:
+        if pending is not None:
+            await pending
+
+
+def remember_question(
+    services: Services, key: int, unit_id: str, question: str, user_id: int | None
+) -> asyncio.Task[None] | None:
+    """Start keeping the question behind an answer (for its votes). Call it before sending the
+    answer and await the task after. None without storage."""
+    db = services.db
+    if db is None:
+        return None
+    from schedules.feedback.store import remember_answer
+
+    async def write() -> None:
+        try:
+            await remember_answer(
+                db, key, unit_id, question, now=datetime.now(UTC), user_id=user_id
+            )
+        except Exception:  # the answer matters more than its feedback context
+            log.exception("could not remember the question of answer %s", key)
+
+    task = asyncio.create_task(write(), name=f"walkwell-remember-{key}")
+    pending_answers[key] = task
+    task.add_done_callback(lambda _: pending_answers.pop(key, None))
+    return task
+
+
+async def record_unanswered(services: Services, question: str, user_id: int | None) -> None:
+    """Keep a question the guide does not answer (for ``walkwell report``); nothing without
+    storage."""
+    if services.db is None:
+        return
+    from schedules.feedback.store import record_unanswered as record
+
+    try:
+        await record(services.db, question, now=datetime.now(UTC), user_id=user_id)
+    except Exception:
+        log.exception("could not record an unanswered question")
+
+
+class Feedback(commands.Cog, name=render.FEEDBACK_COG):
+    """Records the votes of :class:`bot.ui.render.FeedbackButton` (which finds this cog)."""
+
+    def __init__(self, bot: WalkWell) -> None:
+        self.bot = bot
+
+    async def vote(
+        self, interaction: discord.Interaction[Any], helpful: bool, unit_id: str, key: int
+    ) -> None:
+        """One vote per person per answer: voting again changes it."""
+        from schedules.feedback.report import Vote
+        from schedules.feedback.store import answer_context, record_vote
+
+        db = self.bot.services.database()
+        texts = self.bot.texts
+        try:
+            pending = pending_answers.get(key)
+            if pending is not None:  # the answer's question is being written right now
+                await asyncio.shield(pending)
+            context = await answer_context(db, key)
+            question = context.question if context and context.unit_id == unit_id else ""
+            vote = Vote(
+                user_id=interaction.user.id,
+                answer_id=key,
+                unit_id=unit_id,
+                question=question,
+                helpful=helpful,
+            )
+        except (ValidationError, InputError):
+            await errors.send_private(interaction, texts("unit_gone"))
+            return
+        new = await record_vote(db, vote, now=datetime.now(UTC))
+        await errors.send_private(
+            interaction, texts("feedback_thanks" if new else "feedback_changed")
+        )
