@@ -51,41 +51,19 @@ from schedules.store.schema import (
 from schedules.store.users import ensure_user
 
 __all__ = [
-    "PAUSE_MESSAGES",
     "ClaimsHolder",
     "ReminderService",
     "SubscriptionStatus",
-    "pause_message",
 ]
 
 subs = subscriptions_table
 MAX_SNOOZE_MINUTES = 12 * 60
-
-#: What to tell a user whose reminders were paused, by ``paused_reason``.
-PAUSE_MESSAGES = {
-    "dms_blocked": (
-        "Your walk reminders are paused: I couldn't send you a direct message (your DMs are "
-        "closed to me). Allow DMs from this server's members, then run /reminders start again."
-    ),
-    "channel_unavailable": (
-        "Your walk reminders are paused: I can no longer post in the channel you chose. Run "
-        "/reminders start again, with where: dm or in a channel I can post in."
-    ),
-    "invalid_timezone": (
-        "Your walk reminders are paused: your timezone is no longer known. Run /reminders start "
-        "again and pick a timezone from the list."
-    ),
-}
 
 
 class ClaimsHolder(Protocol):
     """What the service needs of the engine: dropping a user's claimed, unsent reminders."""
 
     def forget_user(self, user_id: int) -> None: ...
-
-
-def pause_message(reason: str) -> str:
-    return PAUSE_MESSAGES.get(reason, "Your walk reminders are paused. Run /reminders start again.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,8 +284,9 @@ class ReminderService:
         )
 
     async def pop_pause_notice(self, user_id: int) -> str | None:
-        """If the user's reminders were paused since they last heard, the message to tell them
-        (once). Call it at the start of any command; it is one small UPDATE."""
+        """If the user's reminders were paused since they last heard, why (``paused_reason``:
+        ``dms_blocked``, ``channel_unavailable``, ``invalid_timezone``), once; the bot words it.
+        Call it at the start of any command; it is one small UPDATE."""
         user_id = _user_id(user_id)
         async with self.db.begin() as conn:
             row = (
@@ -320,7 +299,7 @@ class ReminderService:
             ).first()
         if row is None or row.paused_reason is None:
             return None
-        return pause_message(row.paused_reason)
+        return str(row.paused_reason)
 
     # -- the reminder's buttons -------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from bot.ui.buttons import OwnerButton
 from knowledge.models import Library
 from knowledge.texts import Texts
 from schedules.reminders.delivery import Outgoing
-from schedules.reminders.service import ReminderService, SubscriptionStatus, pause_message
+from schedules.reminders.service import ReminderService, SubscriptionStatus
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +244,7 @@ def status_reply(texts: Texts, status: SubscriptionStatus | None) -> render.Repl
         ),
     ]
     if status.paused_reason is not None:
-        lines.append(pause_message(status.paused_reason))
+        lines.append(pause_text(texts, status.paused_reason))
     elif status.next_due_local is not None and status.next_due_unix is not None:
         lines.append(
             texts(
@@ -379,11 +379,19 @@ class Reminders(
         if service is None or command.qualified_name.startswith("reminders"):
             return
         try:
-            notice = await service.pop_pause_notice(interaction.user.id)
-            if notice:
-                await interaction.followup.send(notice, ephemeral=True)
+            reason = await service.pop_pause_notice(interaction.user.id)
+            if reason:
+                await interaction.followup.send(pause_text(self.bot.texts, reason), ephemeral=True)
         except Exception:
             log.exception("could not tell user %s about paused reminders", interaction.user.id)
+
+
+PAUSE_REASONS = ("dms_blocked", "channel_unavailable", "invalid_timezone")
+
+
+def pause_text(texts: Texts, reason: str) -> str:
+    """What to tell someone whose reminders were paused for ``reason`` (``paused_reason``)."""
+    return texts(f"reminders_paused_{reason}" if reason in PAUSE_REASONS else "reminders_paused")
 
 
 def reminder_sender(bot: WalkWell) -> DiscordSender:

@@ -14,11 +14,13 @@ import discord
 import pytest
 
 from bot.exts.reminders.cog import (
+    PAUSE_REASONS,
     DoneButton,
     SnoozeButton,
     StopButton,
     focus_tip,
     missing_channel_permissions,
+    pause_text,
     reminder_reply,
     status_reply,
 )
@@ -218,3 +220,13 @@ def test_reminder_buttons_round_trip_their_custom_ids() -> None:
     ):
         assert pattern.fullmatch(button.custom_id)
         assert len(button.custom_id) <= 100
+
+
+def test_each_pause_reason_has_its_own_words() -> None:
+    texts = Texts()
+    words = {reason: pause_text(texts, reason) for reason in PAUSE_REASONS}
+    assert len(set(words.values())) == len(PAUSE_REASONS)
+    assert "direct message" in words["dms_blocked"]
+    assert "channel" in words["channel_unavailable"]
+    assert "timezone" in words["invalid_timezone"]
+    assert pause_text(texts, "something_new") == texts("reminders_paused")
