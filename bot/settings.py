@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings import SettingsError as PydanticSettingsError
 
-from schedules.settings import DatabaseSettings
+from schedules.settings import DatabaseSettings, ReminderSettings
 
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
@@ -192,4 +192,7 @@ def load_settings(*, require_token: bool = False) -> Settings:
         discord.token_value()
     bot = _build(BotSettings)
     database = _build(DatabaseSettings)
+    _build(
+        ReminderSettings
+    )  # WALKWELL_RATE_LIMITS and WALKWELL_REMINDER_*: read again by the engine
     return Settings(discord=discord, bot=bot, database=database)

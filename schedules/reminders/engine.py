@@ -27,7 +27,10 @@ How a sweep works (:meth:`ReminderEngine.sweep`):
    recorder in small batches (every 50 ms). Claims are made a batch at a time while sending, so
    a claim never waits long for its send.
 5. **Several processes**: Discord's 50 requests/second is per bot, so engines that are sending
-   heartbeat in the ``sweepers`` table and each takes ``1/N`` of the rate and burst.
+   heartbeat in the ``sweepers`` table and each takes ``1/N`` of the rate and burst. Behind a
+   shared REST proxy (``WALKWELL_RATE_LIMITS=proxy``) the proxy keeps the limits instead: no
+   heartbeat, no split, and the bucket paces at Discord's global rate
+   (:meth:`ReminderSettings.pacing`).
 
 The scheduler job only starts a sweep task; a tick that arrives while a long sweep is still
 sending makes it go round once more, so a minute is never dropped.
@@ -263,7 +266,7 @@ class ReminderEngine:
         self.settings = settings or ReminderSettings()
         self.plan = plan or ProgressionPlan()
         self.clock: Clock = clock or utc_now
-        self.bucket = bucket or TokenBucket(self.settings.send_rate, self.settings.send_burst)
+        self.bucket = bucket or TokenBucket(*self.settings.pacing())
         self.owner = (owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")[:64]
         self._scheduler: Any = None
         self._sweep_lock = asyncio.Lock()
@@ -390,8 +393,13 @@ class ReminderEngine:
                     jobs, touched = await self._claim(moment, report)
                     # only engines with something to send share the budget; idle sweeps stay
                     # one cheap read
-                    if jobs and (
-                        self._last_beat is None or abs(moment - self._last_beat) >= HEARTBEAT_EVERY
+                    if (
+                        jobs
+                        and self.settings.shares_budget
+                        and (
+                            self._last_beat is None
+                            or abs(moment - self._last_beat) >= HEARTBEAT_EVERY
+                        )
                     ):
                         try:
                             await self._heartbeat(moment)
