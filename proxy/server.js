@@ -10,7 +10,8 @@
 'use strict';
 
 const { createServer } = require('node:http');
-const { proxyRequests } = require('@discordjs/proxy');
+const { buffer } = require('node:stream/consumers');
+const { populateErrorResponse, populateSuccessfulResponse } = require('@discordjs/proxy');
 const { REST } = require('@discordjs/rest');
 
 const host = process.env.PROXY_HOST || '0.0.0.0';
@@ -23,23 +24,60 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
   process.exit(2);
 }
 
-// The bots' Authorization headers are forwarded as they are; the proxy holds no token.
-const rest = new REST({ api, version, rejectOnRateLimit: null });
-const forward = proxyRequests(rest);
-// An upstream failure the proxy does not map (a refused connection, DNS) answers 502 instead of
-// ending the process (every answer it does map sets its own status); the bot treats a 502 like
-// any other transient error.
+const rest = new REST({ api, version });
+
+// @discordjs/proxy's proxyRequests, except that the body is read first: the REST client retries
+// a request after a 429 or a 5xx, and a retry must send the same body again (a stream is spent
+// after the first try). The bots' Authorization headers are forwarded; the proxy holds no token.
+async function forward(req, res) {
+  const url = new URL(req.url, 'http://proxy');
+  const headers = { 'Content-Type': req.headers['content-type'] };
+  for (const name of ['authorization', 'x-audit-log-reason']) {
+    if (req.headers[name]) headers[name] = req.headers[name];
+  }
+  const body = await buffer(req);
+  try {
+    const answer = await rest.queueRequest({
+      fullRoute: url.pathname.replace(/^\/api(\/v\d+)?/, ''),
+      method: req.method,
+      body: body.length > 0 ? body : undefined,
+      passThroughBody: true,
+      query: url.searchParams,
+      headers,
+      auth: false,
+    });
+    await populateSuccessfulResponse(res, answer);
+  } catch (error) {
+    if (!populateErrorResponse(res, error)) {
+      // not an answer from Discord (a refused connection, DNS): a transient error for the bot
+      console.error(`rest-proxy: ${req.method} ${url.pathname}: ${error.message}`);
+      res.statusCode = 502;
+    }
+  } finally {
+    res.end();
+  }
+}
+
 const server = createServer((req, res) => {
-  res.statusCode = 502;
   forward(req, res).catch((error) => {
     console.error(`rest-proxy: ${req.method} ${req.url}: ${error.message}`);
+    if (!res.headersSent) res.statusCode = 502;
     res.end();
   });
 });
 
-server.listen(port, host, () => {
-  console.log(`rest-proxy listening on ${host}:${port}, upstream ${api}/v${version}`);
-});
+// One unauthenticated request first, and a wait for its one-second global window to pass, so the
+// first burst of sends pays neither for loading the HTTP client nor for opening a connection
+// inside a window (a slow first request would start the proxy's window well before Discord's).
+rest
+  .get('/gateway', { auth: false })
+  .catch(() => undefined)
+  .then(() => new Promise((resolve) => setTimeout(resolve, 1100)))
+  .then(() => {
+    server.listen(port, host, () => {
+      console.log(`rest-proxy listening on ${host}:${port}, upstream ${api}/v${version}`);
+    });
+  });
 
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.on(signal, () => {
