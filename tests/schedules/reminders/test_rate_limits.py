@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ from tests.schedules.reminders.test_engine import (
     utc,
 )
 
+REPO = Path(__file__).resolve().parents[3]
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gh7abc.SuperSecretTokenPartDoNotLog_123"
 
 
@@ -120,3 +122,31 @@ async def test_a_429_through_the_proxy_is_retried_as_in_local_mode(db: Database)
     assert report.sent == 1 and len(sender.calls) == 2
     (row,) = await delivery_rows(db, 1)
     assert (row.status, row.attempts) == ("sent", 1)
+
+
+def test_compose_sends_every_shard_through_the_rest_proxy() -> None:
+    import yaml
+
+    compose = yaml.safe_load((REPO / "compose.yaml").read_text())
+    services = compose["services"]
+    proxy = services["rest-proxy"]
+    assert proxy["build"] == "./proxy"
+    port = proxy["environment"]["PROXY_PORT"]
+    shards = [s for s in services.values() if "DISCORD_SHARD_ID" in (s.get("environment") or {})]
+    assert len(shards) >= 2
+    for shard in shards:
+        env = shard["environment"]
+        assert env["DISCORD_API_BASE"] == f"http://rest-proxy:{port}/api/v10"
+        assert env["WALKWELL_RATE_LIMITS"] == "proxy"
+        assert "rest-proxy" in shard["depends_on"]
+
+
+def test_the_proxy_packages_are_pinned_and_locked() -> None:
+    package = json.loads((REPO / "proxy" / "package.json").read_text())
+    lock = json.loads((REPO / "proxy" / "package-lock.json").read_text())
+    pinned = package["dependencies"]
+    assert set(pinned) == {"@discordjs/proxy", "@discordjs/rest"}
+    for name, version in pinned.items():
+        assert version[0].isdigit(), f"{name} is not pinned: {version}"
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version
+    assert package["engines"]["node"] == ">=20"
