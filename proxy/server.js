@@ -24,7 +24,47 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
   process.exit(2);
 }
 
-const rest = new REST({ api, version });
+//: Discord's global limit: requests per second per bot, across every process.
+const GLOBAL_PER_SECOND = 50;
+
+// The REST client keeps every per-route bucket; the global limit is kept by globalSlot() below.
+// (The client's own global limit opens each one-second window when its first request leaves,
+// which lets a window start before Discord's has ended when that request is slow to arrive.)
+const rest = new REST({ api, version, globalRequestsPerSecond: Number.POSITIVE_INFINITY });
+
+// Windows of GLOBAL_PER_SECOND requests. A window closes one second after the first answer to
+// any of its requests: Discord received that request no later than it answered, so its own
+// window started no later either, and the next one here never opens inside it.
+const globalWindow = { id: 0, left: 0, closesAt: 0, answered: true, wake: [] };
+
+function openWindow() {
+  globalWindow.id += 1;
+  globalWindow.left = GLOBAL_PER_SECOND;
+  globalWindow.closesAt = Number.POSITIVE_INFINITY; // known at the first answer
+  globalWindow.answered = false;
+}
+
+async function globalSlot() {
+  for (;;) {
+    if (globalWindow.answered && Date.now() >= globalWindow.closesAt) openWindow();
+    if (globalWindow.left > 0) {
+      globalWindow.left -= 1;
+      return globalWindow.id;
+    }
+    await new Promise((resolve) => {
+      globalWindow.wake.push(resolve);
+    });
+  }
+}
+
+function answered(windowId) {
+  if (windowId !== globalWindow.id || globalWindow.answered) return;
+  globalWindow.answered = true;
+  globalWindow.closesAt = Date.now() + 1000 + 1;
+  setTimeout(() => {
+    for (const resolve of globalWindow.wake.splice(0)) resolve();
+  }, globalWindow.closesAt - Date.now());
+}
 
 // @discordjs/proxy's proxyRequests, except that the body is read first: the REST client retries
 // a request after a 429 or a 5xx, and a retry must send the same body again (a stream is spent
@@ -36,6 +76,8 @@ async function forward(req, res) {
     if (req.headers[name]) headers[name] = req.headers[name];
   }
   const body = await buffer(req);
+  // interaction callbacks are outside Discord's global limit
+  const windowId = /^\/api(\/v\d+)?\/interactions\//.test(url.pathname) ? null : await globalSlot();
   try {
     const answer = await rest.queueRequest({
       fullRoute: url.pathname.replace(/^\/api(\/v\d+)?/, ''),
@@ -54,6 +96,7 @@ async function forward(req, res) {
       res.statusCode = 502;
     }
   } finally {
+    if (windowId !== null) answered(windowId);
     res.end();
   }
 }
@@ -66,9 +109,8 @@ const server = createServer((req, res) => {
   });
 });
 
-// One unauthenticated request first, and a wait for its one-second global window to pass, so the
-// first burst of sends pays neither for loading the HTTP client nor for opening a connection
-// inside a window (a slow first request would start the proxy's window well before Discord's).
+// One unauthenticated request first, so the first burst of sends does not pay for loading the
+// HTTP client and opening a connection; then a wait for the one-second window it counts in.
 rest
   .get('/gateway', { auth: false })
   .catch(() => undefined)

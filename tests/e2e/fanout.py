@@ -27,8 +27,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.fanout_bench import seed
 from schedules.store.db import Database
-from schedules.store.schema import subscriptions_table, users_table
 from tests.e2e.harness import REPO_ROOT, BotProcess
 from tests.fakediscord import FakeDiscord
 
@@ -120,37 +120,6 @@ async def postgres_database(admin_dsn: str = ADMIN_DSN) -> AsyncIterator[str]:
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
-
-
-async def seed(db: Database, pairs: list[tuple[int, int]], due: datetime) -> None:
-    """Daily DM reminders for (user id, DM channel id) pairs, all due at ``due`` (UTC)."""
-    rows_u, rows_s = [], []
-    for user_id, channel_id in pairs:
-        rows_u.append({"user_id": user_id, "timezone": "UTC", "created_at": due})
-        rows_s.append(
-            {
-                "user_id": user_id,
-                "local_time": due.time().replace(tzinfo=None),
-                "timezone": "UTC",
-                "destination": "dm",
-                "dm_channel_id": channel_id,
-                "nudges": True,
-                "active": True,
-                "pause_notice": False,
-                "next_due_utc": due,
-                "next_local_date": due.date(),
-                "plan_started_on": due.date(),
-                "plan_week": 1,
-                "cadence_target": 85,
-                "minutes_target": 10,
-                "created_at": due,
-                "updated_at": due,
-            }
-        )
-    async with db.begin() as conn:
-        for i in range(0, len(rows_u), 5000):
-            await conn.execute(users_table.insert(), rows_u[i : i + 5000])
-            await conn.execute(subscriptions_table.insert(), rows_s[i : i + 5000])
 
 
 @dataclass
