@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.fanout_bench import seed
+from schedules.settings import normalise_database_url
 from schedules.store.db import Database
 from tests.e2e.harness import REPO_ROOT, BotProcess
 from tests.fakediscord import FakeDiscord
@@ -111,12 +112,11 @@ async def postgres_database(admin_dsn: str = ADMIN_DSN) -> AsyncIterator[str]:
     ``postgresql+asyncpg://`` URL."""
     import asyncpg
 
-    admin = await asyncpg.connect(admin_dsn, timeout=5)
     name = f"ww_fanout_{uuid.uuid4().hex[:10]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
+    admin = await asyncpg.connect(admin_dsn, timeout=5)
     try:
-        base = admin_dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-        yield f"{base}/{name}"
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield normalise_database_url(f"{admin_dsn.rsplit('/', 1)[0]}/{name}")
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
@@ -214,7 +214,7 @@ async def proxy_fanout(
                     for r in fake.requests_to("POST", "/channels/{channel_id}/messages")
                     if r.status == 200 and int(r.path.split("/")[4]) in channels
                 ]
-                return FanoutResult(
+                result = FanoutResult(
                     count=count,
                     processes=processes,
                     delivered=delivered(),
@@ -223,11 +223,10 @@ async def proxy_fanout(
                     seconds=max(sends) - due_at,
                 )
             except BaseException:
-                for bot in bots:
-                    print(bot.log_tail(60), file=sys.stderr)
+                print("\n".join(bot.log_tail(60) for bot in bots), file=sys.stderr)
                 raise
             finally:
-                for bot in bots:
-                    await bot.stop()
-                for bot in bots:
-                    bot.assert_clean_exit()
+                await asyncio.gather(*(bot.stop() for bot in bots))
+            for bot in bots:
+                bot.assert_clean_exit()
+            return result

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,8 @@ from schedules.reminders.engine import ReminderEngine
 from schedules.settings import DISCORD_GLOBAL_RATE, ReminderSettings
 from schedules.store.db import Database
 from schedules.store.schema import sweepers_table
-from tests.helpers import SETTINGS_PREFIXES, run_bot_cli
+from tests.bot.test_settings import no_settings  # noqa: F401 (a fixture)
+from tests.helpers import run_bot_cli
 from tests.schedules.reminders.test_engine import (
     RecordingSender,
     delivery_rows,
@@ -35,30 +35,23 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gh7abc.SuperSecretTokenPartDoNotLog_123"
 
 
 @pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for key in list(os.environ):
-        if key.startswith(SETTINGS_PREFIXES):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
 async def db(tmp_path: Path) -> Any:
     database = await Database.open(f"sqlite+aiosqlite:///{tmp_path / 'walkwell.db'}")
     yield database
     await database.close()
 
 
-def test_local_is_the_default_and_keeps_the_configured_pacing(clean_env: Path) -> None:
+@pytest.mark.usefixtures("no_settings")
+def test_local_is_the_default_and_keeps_the_configured_pacing() -> None:
     s = ReminderSettings()
     assert s.rate_limits == "local" and s.shares_budget
     assert s.pacing() == (s.send_rate, s.send_burst) == (40.0, 5)
 
 
+@pytest.mark.usefixtures("no_settings")
 @pytest.mark.parametrize("value", ["proxy", " Proxy ", "PROXY"])
 def test_proxy_mode_paces_at_the_global_rate_bounded_by_the_in_flight_limit(
-    clean_env: Path, monkeypatch: pytest.MonkeyPatch, value: str
+    monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:
     monkeypatch.setenv("WALKWELL_RATE_LIMITS", value)
     s = ReminderSettings()
@@ -67,7 +60,8 @@ def test_proxy_mode_paces_at_the_global_rate_bounded_by_the_in_flight_limit(
     assert ReminderSettings(rate_limits="proxy", max_in_flight=200).pacing() == (50.0, 50)
 
 
-def test_a_bad_mode_names_the_variable(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("no_settings")
+def test_a_bad_mode_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WALKWELL_RATE_LIMITS", "shared")
     with pytest.raises(ValidationError) as err:
         ReminderSettings()
