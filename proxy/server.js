@@ -11,6 +11,7 @@
 
 const { createServer } = require('node:http');
 const { buffer } = require('node:stream/consumers');
+const { setTimeout: sleep } = require('node:timers/promises');
 const { populateErrorResponse, populateSuccessfulResponse } = require('@discordjs/proxy');
 const { REST } = require('@discordjs/rest');
 
@@ -24,7 +25,7 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
   process.exit(2);
 }
 
-//: Discord's global limit: requests per second per bot, across every process.
+// Discord's global limit: requests per second per bot, across every process.
 const GLOBAL_PER_SECOND = 50;
 
 // The REST client keeps every per-route bucket; the global limit is kept by globalSlot() below.
@@ -46,24 +47,27 @@ function openWindow() {
 
 async function globalSlot() {
   for (;;) {
-    if (globalWindow.answered && Date.now() >= globalWindow.closesAt) openWindow();
+    const now = performance.now();
+    if (globalWindow.answered && now >= globalWindow.closesAt) openWindow();
     if (globalWindow.left > 0) {
       globalWindow.left -= 1;
       return globalWindow.id;
     }
-    await new Promise((resolve) => {
-      globalWindow.wake.push(resolve);
-    });
+    if (globalWindow.answered) {
+      await sleep(globalWindow.closesAt - now + 1);
+    } else {
+      await new Promise((resolve) => {
+        globalWindow.wake.push(resolve);
+      });
+    }
   }
 }
 
 function answered(windowId) {
   if (windowId !== globalWindow.id || globalWindow.answered) return;
   globalWindow.answered = true;
-  globalWindow.closesAt = Date.now() + 1000 + 1;
-  setTimeout(() => {
-    for (const resolve of globalWindow.wake.splice(0)) resolve();
-  }, globalWindow.closesAt - Date.now());
+  globalWindow.closesAt = performance.now() + 1000;
+  for (const resolve of globalWindow.wake.splice(0)) resolve(); // to sleep until it closes
 }
 
 // @discordjs/proxy's proxyRequests, except that the body is read first: the REST client retries
