@@ -192,7 +192,6 @@ def load_settings(*, require_token: bool = False) -> Settings:
         discord.token_value()
     bot = _build(BotSettings)
     database = _build(DatabaseSettings)
-    _build(
-        ReminderSettings
-    )  # WALKWELL_RATE_LIMITS and WALKWELL_REMINDER_*: read again by the engine
+    # WALKWELL_RATE_LIMITS and WALKWELL_REMINDER_*, checked at start-up; the engine reads them
+    _build(ReminderSettings)
     return Settings(discord=discord, bot=bot, database=database)
