@@ -18,15 +18,21 @@ by itself when given them.
     window ever holds more than 50). ``MAX_IN_FLIGHT`` (16): concurrent sends.
     ``BATCH_SIZE`` (200): reminders claimed per transaction.
 
+``WALKWELL_RATE_LIMITS`` (``local`` | ``proxy``, on ``ReminderSettings``)
+    ``local`` (the default): this process keeps Discord's limits itself; engines sweeping at once
+    split the send budget through their heartbeats. ``proxy``: ``DISCORD_API_BASE`` is a shared REST
+    proxy (``proxy/``) that keeps Discord's limits for every process, so the engine does not split
+    the budget and paces at Discord's global rate, ``MAX_IN_FLIGHT`` at once (see :meth:`pacing`).
+
 A malformed value raises ``pydantic.ValidationError`` whose message names the variable; the bot's
 ``load_settings()`` turns it into one line and exit code 2.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -119,6 +125,25 @@ class ReminderSettings(BaseSettings):
     send_burst: int = _env("SEND_BURST", 5, ge=1, le=DISCORD_GLOBAL_RATE)
     max_in_flight: int = _env("MAX_IN_FLIGHT", 16, ge=1, le=200)
     batch_size: int = _env("BATCH_SIZE", 200, ge=1, le=5000)
+    rate_limits: Literal["local", "proxy"] = Field(default="local", alias="WALKWELL_RATE_LIMITS")
+
+    @field_validator("rate_limits", mode="before")
+    @classmethod
+    def _mode_name(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @property
+    def shares_budget(self) -> bool:
+        """Whether engines sweeping at once split the send budget among themselves."""
+        return self.rate_limits == "local"
+
+    def pacing(self) -> tuple[float, int]:
+        """The engine's token bucket, ``(rate, burst)``: the configured ones, or behind the proxy
+        (which queues whatever exceeds Discord's limits) Discord's global rate with a burst of the
+        in-flight limit."""
+        if self.rate_limits == "proxy":
+            return float(DISCORD_GLOBAL_RATE), min(self.max_in_flight, DISCORD_GLOBAL_RATE)
+        return self.send_rate, self.send_burst
 
     @model_validator(mode="after")
     def _below_discord_limit(self) -> ReminderSettings:

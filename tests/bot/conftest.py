@@ -3,7 +3,6 @@ without storage, and the services over a new database."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,20 +14,10 @@ from knowledge.content import default_library
 from knowledge.models import Library
 from schedules.reminders.delivery import SendOutcome
 from schedules.store.db import Database
-from tests.helpers import SETTINGS_PREFIXES, FakeEngine, FakeResult, make_bot
+from tests.helpers import FakeEngine, FakeResult, make_bot
 
 #: A well-formed token that must never appear in any output.
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gh7abc.SuperSecretTokenPartDoNotLog_123"
-
-
-@pytest.fixture
-def no_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No bot setting in the environment, and an empty working directory; returns it."""
-    for key in list(os.environ):
-        if key.startswith(SETTINGS_PREFIXES):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 class NoSender:

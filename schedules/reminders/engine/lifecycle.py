@@ -4,7 +4,9 @@ A sweep (:meth:`ReminderEngine.sweep`) claims a batch (:mod:`.claims`), hands th
 ``max_in_flight`` senders (:mod:`.send`) whose outcomes one :class:`~.recorder.Recorder` writes,
 and claims the next batch while those send, until nothing is left. Engines with reminders to send
 heartbeat in the ``sweepers`` table and each takes ``1/N`` of the send rate and burst: Discord's
-50 requests/second is per bot.
+50 requests/second is per bot. Behind a shared REST proxy (``WALKWELL_RATE_LIMITS=proxy``) the
+proxy keeps the limits instead: no heartbeat, no split, and the bucket paces at Discord's global
+rate (:meth:`ReminderSettings.pacing`).
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ class ReminderEngine:
         self.settings = settings
         self.plan = plan or ProgressionPlan()
         self.clock: Clock = clock or utc_now
-        self.bucket = bucket or TokenBucket(self.settings.send_rate, self.settings.send_burst)
+        self.bucket = bucket or TokenBucket(*self.settings.pacing())
         self.owner = (owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")[:64]
         self._scheduler: Any = None
         self._sweep_lock = asyncio.Lock()
@@ -203,8 +205,13 @@ class ReminderEngine:
                     jobs, touched = await self._claim(moment, report)
                     # only engines with something to send share the budget; idle sweeps stay
                     # one cheap read
-                    if jobs and (
-                        self._last_beat is None or abs(moment - self._last_beat) >= HEARTBEAT_EVERY
+                    if (
+                        jobs
+                        and self.settings.shares_budget
+                        and (
+                            self._last_beat is None
+                            or abs(moment - self._last_beat) >= HEARTBEAT_EVERY
+                        )
                     ):
                         try:
                             await self._heartbeat(moment)
