@@ -6,7 +6,8 @@ helpful?" buttons (``ww:fb:<vote>:<unit>:<key>``), its embed's title, the bold t
 plain-text answer; and, with storage, the question row kept for its votes (by the id of the
 message it answered, :func:`schedules.feedback.store.answer_context`).
 
-How the context is used (:func:`choose`): the follow-up is asked on its own and together with the
+How the context is used (:func:`choose`), for a reply that asks something
+(:func:`asks_something`: "thanks!" is not a question about the topic): the follow-up is asked on its own and together with the
 topic's title and aliases. When it clearly names a topic of its own ("what about on hills?" after a
 cadence answer: incline; "and how often?": the guide's how-often answer), that wins; when on its own
 it is weak or off-topic ("how do I count them?"), the reading with the topic answers it. Red flags
@@ -96,6 +97,22 @@ async def replied_unit(
     if context is None or context.unit_id not in library.units:
         return None
     return context.unit_id
+
+
+#: Words a follow-up question may start with when it has no question mark ("and how often",
+#: "what about hills", "tell me more").
+_OPENERS = frozenset(
+    "what how why when where which who whats hows is are am can could should would do does did "
+    "will and but so also any too more tell explain".split()
+)
+_WORD = re.compile(r"[a-z']+")
+
+
+def asks_something(text: str) -> bool:
+    """Whether a reply asks something (then it is read in context); "thanks!" or "ok" is not
+    turned into the same answer again."""
+    words = _WORD.findall(text.casefold())
+    return bool(words) and ("?" in text or words[0].replace("'", "") in _OPENERS)
 
 
 def with_topic(question: str, unit: Unit) -> str:

@@ -9,7 +9,13 @@ from typing import Any
 import discord
 
 from bot.exts.ask import Ask
-from bot.exts.ask.followup import choose, replied_unit, unit_of_answer, with_topic
+from bot.exts.ask.followup import (
+    asks_something,
+    choose,
+    replied_unit,
+    unit_of_answer,
+    with_topic,
+)
 from bot.ui import render
 from knowledge.models import Library
 from schedules.feedback.store import remember_answer
@@ -150,3 +156,32 @@ async def test_the_same_question_without_a_reply_is_not_in_the_guide(bot: Any) -
         cog.answers.close()
     assert sent(message.reply)["embed"].title == bot.texts("not_in_guide_title")
     assert bot.engine.questions == ["how do I count them?"]
+
+
+def test_only_a_reply_that_asks_something_is_read_in_context() -> None:
+    for text in (
+        "what about on hills?",
+        "and how often",
+        "how high?",
+        "is 100 too many?",
+        "tell me more",
+        "What's the point",
+    ):
+        assert asks_something(text), text
+    for text in ("thanks!", "ok", "great, that helps", "", "👍"):
+        assert not asks_something(text), text
+
+
+async def test_thanks_in_reply_is_not_answered_with_the_same_unit(
+    bot: Any, library: Library
+) -> None:
+    cadence = library.units["cadence"]
+    bot.engine.results[with_topic("thanks!", cadence)] = FakeResult("answer", "cadence", 1.0)
+    message = reply_to(bot, bot_answer(bot, embeds=[discord.Embed(title=cadence.title)]), "thanks!")
+    cog = Ask(bot)
+    try:
+        await cog.on_message(message)
+    finally:
+        cog.answers.close()
+    assert bot.engine.questions == ["thanks!"]
+    assert sent(message.reply)["embed"].title != cadence.title
