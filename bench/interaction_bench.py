@@ -325,8 +325,8 @@ async def ask_load(
     print(
         f"CPU per /ask: bot {cpu_ms:.2f} ms, fake Discord + driver "
         f"{1000 * own_cpu / max(done, 1):.2f} ms; load average {load:.1f} on {os.cpu_count()} "
-        f"cores (other work shares them); the bot alone on 2 free cores would need "
-        f"{cpu_ms:.2f} ms / 2 = {2000 / cpu_ms if cpu_ms else float('nan'):.0f}/s at most"
+        f"cores (other work shares them, and inflates CPU time too): at that cost 2 free "
+        f"cores give the bot at most {2000 / cpu_ms if cpu_ms else float('nan'):.0f}/s"
     )
     print(
         f"sustained: {done} unique /ask in {elapsed:.1f} s with {args.concurrency} in flight "
