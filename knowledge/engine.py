@@ -26,7 +26,7 @@ import json
 import logging
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -355,12 +355,31 @@ class Engine:
         return self.embedder is not None
 
     # -- answering ---------------------------------------------------------------------------
-    def answer(self, text: str) -> Result:
-        """The engine's answer to one message (never raises on user input)."""
+    def answer_many(self, texts: Sequence[str]) -> list[Result]:
+        """:meth:`answer` for several messages, their embeddings computed in one batch (the bot
+        micro-batches questions that arrive together: ``bot/exts/ask/batcher.py``)."""
+        vectors: dict[str, np.ndarray] = {}
+        if self.embedder is not None:
+            pending = list(
+                dict.fromkeys(self.analyzer.analyse(t or "").corrected_text for t in texts)
+            )
+            pending = [t for t in pending if t]
+            try:
+                vectors = (
+                    dict(zip(pending, self.embedder.embed(pending), strict=True)) if pending else {}
+                )
+            except Exception:  # one by one instead (each falls back to keywords on failure)
+                log.exception("batch embedding failed; embedding one by one")
+        return [self.answer(t, vectors=vectors) for t in texts]
+
+    def answer(self, text: str, *, vectors: Mapping[str, np.ndarray] | None = None) -> Result:
+        """The engine's answer to one message (never raises on user input). ``vectors``:
+        embeddings already computed, by corrected text (:meth:`answer_many`)."""
         a = self.analyzer.analyse(text or "")
         if not a.corrected:
             return Result("none", None, 0.0, [], reason="empty")
-        vec = self._embed(a)
+        vec = vectors.get(a.corrected_text) if vectors else None
+        vec = vec if vec is not None else self._embed(a)
         flag = self.checker.check(a, vec)
         if flag is not None:
             return Result("urgent", None, 1.0, [], flag=flag)

@@ -203,16 +203,24 @@ def unit_reply(
     ephemeral: bool = False,
     feedback_key: int | None = None,
     texts: Texts | None = None,
+    did_you_mean: Iterable[str] = (),
 ) -> Reply:
     """A unit of the guide: its heading, its text, the not-medical-advice note, related topics.
 
     With ``feedback_key`` (the id of what the answer replies to) it asks "Was this helpful?" under
-    the note, with Yes / No buttons (:class:`FeedbackButton`).
+    the note, with Yes / No buttons (:class:`FeedbackButton`). With ``did_you_mean`` (the
+    engine's runner-ups, when it was not sure) those units are offered instead of the related
+    ones, as one-click "Did you mean" topics.
     """
     t = texts or Texts()
     embed = discord.Embed(title=unit_heading(unit), description=unit.body, colour=ANSWER_COLOUR)
     footer = library.disclaimer
-    view = topic_view(library, unit.related)
+    others = [u for u in did_you_mean if u != unit.id]
+    view = topic_view(library, others) if others else None
+    if view is not None:
+        footer = f"{footer}\n{t('did_you_mean')}"
+    else:
+        view = topic_view(library, unit.related)
     if feedback_key is not None:
         footer = f"{footer}\n{t('feedback_prompt')}"
         view = view or discord.ui.View(timeout=None)

@@ -13,7 +13,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import errors, metrics
+from bot.exts.ask.batcher import AnswerBatcher
 from bot.exts.ask.feedback import record_unanswered, remember_question, send_then_record
+from bot.exts.ask.followup import asks_something, choose, replied_unit, with_topic
 from bot.ui import render, sanitize
 
 if TYPE_CHECKING:
@@ -34,9 +36,31 @@ QUESTION_MAX_LENGTH = 1000
 class Ask(commands.Cog):
     def __init__(self, bot: WalkWell) -> None:
         self.bot = bot
+        #: the engine runs in a worker thread, questions that arrive together in one batch
+        self.answers = AnswerBatcher(lambda: self.bot.engine)
+
+    async def cog_unload(self) -> None:
+        self.answers.close()
+
+    async def _answer(self, question: str, context: str | None) -> Any:
+        """The engine's result; a follow-up to an answer on unit ``context`` is read in it."""
+        unit = self.bot.library.units.get(context) if context else None
+        if unit is None or not asks_something(question):
+            return await self.answers.answer(question)
+        alone, together = await asyncio.gather(
+            self.answers.answer(question),
+            self.answers.answer(with_topic(question, unit)),
+        )
+        return choose(alone, together)
 
     async def build_reply(
-        self, text: str, *, interaction: bool, key: int | None = None, user_id: int | None = None
+        self,
+        text: str,
+        *,
+        interaction: bool,
+        key: int | None = None,
+        user_id: int | None = None,
+        context: str | None = None,
     ) -> tuple[render.Reply, Callable[[], Awaitable[None] | None]]:
         """The reply to one question, and what to record about it (sent with
         :func:`~bot.exts.ask.feedback.send_then_record`). ``interaction``: misses are private and
@@ -44,14 +68,21 @@ class Ask(commands.Cog):
 
         With storage, ``key`` (the id of the interaction or message being answered) puts "Was this
         helpful?" under an answer and keeps the question for its votes; a question the guide does
-        not answer is recorded for ``walkwell report``.
+        not answer is recorded for ``walkwell report``. ``context``: the unit of the answer a
+        message replies to (:mod:`bot.exts.ask.followup`).
         """
         library, texts = self.bot.library, self.bot.texts
         question = sanitize.question_text(text)
         if not question:
             return render.Reply(content=texts("ask_empty"), ephemeral=interaction), _nothing
-        result = await asyncio.to_thread(self.bot.engine.answer, question)
-        log.info("ask: kind=%s id=%s score=%.3f", result.kind, result.id, result.score)
+        result = await self._answer(question, context)
+        log.info(
+            "ask: kind=%s id=%s score=%.3f context=%s",
+            result.kind,
+            result.id,
+            result.score,
+            context,
+        )
         metrics.answer(result.kind)
         if result.kind == "urgent":
             # Privately where we can: symptoms are nobody else's business.
@@ -60,7 +91,9 @@ class Ask(commands.Cog):
         if unit is not None:
             services = self.bot.services
             feedback = key if services.storage and key is not None else None
-            reply = render.unit_reply(library, unit, feedback_key=feedback, texts=texts)
+            reply = render.unit_reply(
+                library, unit, feedback_key=feedback, texts=texts, did_you_mean=result.suggestions
+            )
             if feedback is None:
                 return reply, _nothing
             return reply, partial(remember_question, services, feedback, unit.id, question, user_id)
@@ -101,8 +134,16 @@ class Ask(commands.Cog):
         if not self._addressed_to_me(message):
             return
         try:
+            me = self.bot.user
+            context = await replied_unit(
+                self.bot.library, self.bot.services, me.id if me else 0, message
+            )
             reply, record = await self.build_reply(
-                message.content, interaction=False, key=message.id, user_id=message.author.id
+                message.content,
+                interaction=False,
+                key=message.id,
+                user_id=message.author.id,
+                context=context,
             )
             await send_then_record(partial(render.reply_to, message, reply), record)
         except Exception as exc:
