@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot import errors, metrics
 from bot.exts.ask.batcher import AnswerBatcher
 from bot.exts.ask.feedback import record_unanswered, remember_question, send_then_record
-from bot.exts.ask.followup import asks_something, choose, replied_unit, with_topic
+from bot.exts.ask.followup import asks_something, choose, new_topic, replied_unit, with_topic
 from bot.ui import render, sanitize
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class Ask(commands.Cog):
     async def _answer(self, question: str, context: str | None) -> Any:
         """The engine's result; a follow-up to an answer on unit ``context`` is read in it."""
         unit = self.bot.library.units.get(context) if context else None
-        if unit is None or not asks_something(question):
+        if unit is None or not asks_something(question) or new_topic(self.bot.library, question):
             return await self.answers.answer(question)
         alone, together = await asyncio.gather(
             self.answers.answer(question),

@@ -115,6 +115,47 @@ def asks_something(text: str) -> bool:
     return bool(words) and ("?" in text or words[0].replace("'", "") in _OPENERS)
 
 
+#: Words that say nothing about a topic: a follow-up made only of these, numbers and the guide's own
+#: words is about the answer it replies to.
+_FUNCTION_WORDS = frozenset(
+    "a about above after again against all also am an and any are as at be because been before "
+    "being below between both but by can could did do does doing down during each enough few for "
+    "from further had has have having he her here hers him his how i if in into is it its itself "
+    "just me more most much my no nor not now of off on once only or other our out over own same "
+    "she should so some such than that the their them then there these they this those through "
+    "to too under until up very was we were what when where which while who whom why will with "
+    "would you your yours ok okay hmm really still yet many lot lots bit better worse best good "
+    "bad right wrong fine normal high low long short far fast slow hard easy count counting "
+    "measure know tell explain mean means meant thing things way ways one ones day days week "
+    "weeks minute minutes times time".split()
+)
+_TOKEN = re.compile(r"[a-z]+")
+
+
+def _guide_words(library: Library) -> frozenset[str]:
+    words: set[str] = set()
+    for unit in library.units.values():
+        for text in (unit.body, unit.title, *unit.aliases, unit.question or ""):
+            words.update(_TOKEN.findall(text.casefold()))
+    return frozenset(words)
+
+
+_VOCABULARY: dict[int, frozenset[str]] = {}
+
+
+def new_topic(library: Library, text: str) -> bool:
+    """Whether a reply brings in a topic of its own that the guide does not know ("best pizza in
+    town?" under a cadence answer): then it is read on its own, never in the answer's context."""
+    known = _VOCABULARY.get(id(library))
+    if known is None:
+        known = _VOCABULARY[id(library)] = _guide_words(library)
+    for word in _TOKEN.findall(text.casefold()):
+        if word in _FUNCTION_WORDS or word in known or word.rstrip("s") in known:
+            continue
+        return True
+    return False
+
+
 def with_topic(question: str, unit: Unit) -> str:
     """The follow-up with its topic's words: what the engine is asked for the in-context reading."""
     words = [unit_heading(unit), *unit.aliases[:4]]

@@ -12,6 +12,7 @@ from bot.exts.ask import Ask
 from bot.exts.ask.followup import (
     asks_something,
     choose,
+    new_topic,
     replied_unit,
     unit_of_answer,
     with_topic,
@@ -184,4 +185,27 @@ async def test_thanks_in_reply_is_not_answered_with_the_same_unit(
     finally:
         cog.answers.close()
     assert bot.engine.questions == ["thanks!"]
+    assert sent(message.reply)["embed"].title != cadence.title
+
+
+def test_a_reply_with_a_topic_the_guide_does_not_know_is_a_new_question(library: Library) -> None:
+    for text in ("best pizza in town?", "can I bring my dog", "any good podcasts?"):
+        assert new_topic(library, text), text
+    for text in ("how do I count them?", "how high?", "is 100 too many?", "what about on hills?"):
+        assert not new_topic(library, text), text
+
+
+async def test_an_off_topic_reply_is_not_answered_with_the_answers_unit(
+    bot: Any, library: Library
+) -> None:
+    cadence = library.units["cadence"]
+    question = "best pizza in town?"
+    bot.engine.results[with_topic(question, cadence)] = FakeResult("answer", "cadence", 1.0)
+    message = reply_to(bot, bot_answer(bot, embeds=[discord.Embed(title=cadence.title)]), question)
+    cog = Ask(bot)
+    try:
+        await cog.on_message(message)
+    finally:
+        cog.answers.close()
+    assert bot.engine.questions == [question]
     assert sent(message.reply)["embed"].title != cadence.title
