@@ -121,6 +121,8 @@ MESSAGE_KEYS: dict[str, frozenset[str]] = {
     "error_cooldown": _p("seconds"),
     "error_not_allowed": _NONE,
     "error_bad_input": _NONE,
+    # faults in handlers (botfaults)
+    "feedback_unavailable": _NONE,
 }
 
 #: ``progress.yaml``: every key, and the placeholders it may use.

@@ -62,8 +62,8 @@ def remember_question(
             await remember_answer(
                 db, key, unit_id, question, now=datetime.now(UTC), user_id=user_id
             )
-        except Exception:  # the answer matters more than its feedback context
-            log.exception("could not remember the question of answer %s", key)
+        except Exception as exc:  # the answer matters more than its feedback context
+            _quietly(exc, "could not remember the question of answer %s", key)
 
     task = asyncio.create_task(write(), name=f"walkwell-remember-{key}")
     pending_answers[key] = task
@@ -80,8 +80,15 @@ async def record_unanswered(services: Services, question: str, user_id: int | No
 
     try:
         await record(services.db, question, now=datetime.now(UTC), user_id=user_id)
-    except Exception:
-        log.exception("could not record an unanswered question")
+    except Exception as exc:
+        _quietly(exc, "could not record an unanswered question")
+
+
+def _quietly(exc: Exception, message: str, *args: Any) -> None:
+    """Bookkeeping after an answer failed (the database is down, or slow): one log line naming
+    the error's type, no retry; the traceback only at DEBUG (it may hold what was asked)."""
+    log.warning(message + " (%s); not retried", *args, type(exc).__name__)
+    log.debug("the failed bookkeeping", exc_info=exc)
 
 
 class Feedback(commands.Cog, name=render.FEEDBACK_COG):
@@ -99,6 +106,8 @@ class Feedback(commands.Cog, name=render.FEEDBACK_COG):
 
         db = self.bot.services.database()
         texts = self.bot.texts
+        # Acknowledge first: the question's write, the lookup and the vote may be slow.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             pending = pending_answers.get(key)
             if pending is not None:  # the answer's question is being written right now
@@ -115,7 +124,21 @@ class Feedback(commands.Cog, name=render.FEEDBACK_COG):
         except (ValidationError, InputError):
             await errors.send_private(interaction, texts("unit_gone"))
             return
-        new = await record_vote(db, vote, now=datetime.now(UTC))
+        except Exception:
+            await self._sorry(interaction, "look up the answer of")
+            return
+        try:
+            new = await record_vote(db, vote, now=datetime.now(UTC))
+        except InputError:
+            raise
+        except Exception:
+            await self._sorry(interaction, "record")
+            return
         await errors.send_private(
             interaction, texts("feedback_thanks" if new else "feedback_changed")
         )
+
+    async def _sorry(self, interaction: discord.Interaction[Any], what: str) -> None:
+        """The database failed under a vote: a log line, and a short private apology."""
+        log.warning("could not %s a vote (storage failing)", what, exc_info=True)
+        await errors.send_private(interaction, self.bot.texts("feedback_unavailable"))

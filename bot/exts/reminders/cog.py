@@ -123,11 +123,15 @@ class DoneButton(
     async def act(
         self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
     ) -> None:
-        await service.mark_done(self.user_id, datetime.fromtimestamp(self.due_unix, UTC))
         from bot.exts.journal.walk import WalkModal
 
-        # The walk log's form; a modal has to be the first response to the click.
+        # The walk log's form first (a modal has to be the first response to the click, within
+        # Discord's 3 seconds); a slow database only delays the acknowledgement behind it.
         await interaction.response.send_modal(WalkModal(bot.texts))
+        try:
+            await service.mark_done(self.user_id, datetime.fromtimestamp(self.due_unix, UTC))
+        except Exception:  # the form is open; nothing left to tell the user here
+            log.exception("could not mark the reminder of user %s done", self.user_id)
 
 
 class SnoozeButton(
@@ -330,6 +334,7 @@ class Reminders(
                 await errors.send_private(interaction, texts("here_no_permission", missing=names))
                 return
             channel_id, guild_id = interaction.channel_id, interaction.guild_id
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before any write
         status = await service.subscribe(
             interaction.user.id,
             str(time),
