@@ -146,6 +146,7 @@ class SnoozeButton(
     async def act(
         self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
     ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before the write
         due = await service.snooze(self.user_id, SNOOZE_MINUTES)
         await errors.send_private(
             interaction, bot.texts("reminder_snoozed", at=f"<t:{int(due.timestamp())}:t>")
@@ -164,6 +165,7 @@ class StopButton(
     async def act(
         self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
     ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before the write
         was_on = await service.unsubscribe(self.user_id)
         await errors.send_private(
             interaction, bot.texts("reminders_stopped" if was_on else "reminders_were_off")
@@ -361,6 +363,7 @@ class Reminders(
     @needs_storage()
     async def stop(self, interaction: discord.Interaction[Any]) -> None:
         service = self.bot.services.reminder_service()
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before the write
         was_on = await service.unsubscribe(interaction.user.id)
         await errors.send_private(
             interaction, self.bot.texts("reminders_stopped" if was_on else "reminders_were_off")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import discord
@@ -24,7 +25,7 @@ from bot.exts.ask import Ask
 from bot.exts.checklist import Checklist
 from bot.exts.journal.walk import Walk, log_walk_for
 from bot.exts.privacy import _Confirm
-from bot.exts.reminders.cog import DoneButton, Reminders
+from bot.exts.reminders.cog import DoneButton, Reminders, SnoozeButton, StopButton
 from bot.ui import render
 from schedules.journal.store import walks_between
 from schedules.store.db import Database
@@ -260,6 +261,32 @@ async def test_reminders_start_defers_before_it_subscribes(bot: Any, gated: Any)
     assert status is not None and status.timezone == "Europe/Berlin"
 
 
+@pytest.mark.parametrize("which", ["snooze button", "stop button", "/reminders stop"])
+async def test_snooze_and_stop_defer_before_they_write(bot: Any, gated: Any, which: str) -> None:
+    user = MockUser()
+    await bot.services.reminders.subscribe(user.id, "07:30", "Europe/Berlin")
+    interaction = component(bot, user)
+    gate = gated(interaction)
+    if which == "snooze button":
+        call = SnoozeButton(user.id, bot.texts).callback(interaction)
+    elif which == "stop button":
+        call = StopButton(user.id, bot.texts).callback(interaction)
+    else:
+        cog = Reminders(bot)
+        call = run_command(cog.stop, cog, interaction)
+    task = await held(gate, call)
+    assert sent(interaction.response.defer)["ephemeral"] is True
+    assert gate.writes() == [("write", True)]
+    gate.gate.set()
+    await asyncio.wait_for(task, 5)
+    text = followup_text(interaction)
+    if which == "snooze button":
+        assert text.startswith(bot.texts("reminder_snoozed", at="")[:10])
+    else:
+        assert text == bot.texts("reminders_stopped")
+        assert await bot.services.reminders.status(user.id) is None
+
+
 # -- the pause notice after every command ---------------------------------------------------------------
 
 
@@ -337,3 +364,28 @@ async def test_the_checklist_expiry_survives_any_error(
     assert cog._timers == {}  # nothing left behind
     assert any("checklist 42" in r.getMessage() for r in caplog.records)
     await cog.cog_unload()
+
+
+# -- /progress: its chart library is loaded after the defer ----------------------------------------------
+
+
+async def test_progress_defers_before_it_loads_the_chart_library(
+    bot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.exts.journal.progress import Progress
+
+    interaction = MockInteraction(client=bot, user=MockUser())
+    seen: list[bool] = []
+
+    class ColdModule(ModuleType):
+        """Stands for ``schedules.journal.report``: notes whether the reply was deferred when
+        the module's contents were first needed (a cold matplotlib import takes seconds)."""
+
+        def __getattr__(self, name: str) -> Any:
+            seen.append(interaction.response.defer.await_count == 1)
+            raise AttributeError(name)
+
+    monkeypatch.setitem(sys.modules, "schedules.journal.report", ColdModule("report"))
+    cog = Progress(bot)
+    await run_command(cog.progress, cog, interaction, weeks=2)
+    assert seen and all(seen)
