@@ -4,9 +4,10 @@ database locked by another process (every write waits out the busy timeout, then
 - ``/ask`` (answered and not answered), a mention and a DM are answered as usual, each
   interaction within Discord's 3 seconds; the bookkeeping after each (the question kept for votes,
   the unanswered question) fails with one log line apiece, and is not retried;
-- a vote and ``/walk log`` are deferred at once (never "interaction failed"); the vote then gets
-  the short private apology, the walk log a private error;
-- once the lock is gone, a vote counts again, and nothing went wrong on the wire.
+- a vote, ``/walk log`` and the ``/privacy delete`` confirm are acknowledged at once (never
+  "interaction failed"); the vote then gets the short private apology, the others a private error;
+- once the lock is gone, a vote counts again, the erase goes through, and nothing went wrong on
+  the wire.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ pytestmark = [pytest.mark.e2e]
 
 ANSWERED = "how fast should I walk?"
 UNANSWERED = "what is the capital of france?"
-#: Discord's callback types: a reply, a deferred reply ("thinking").
-CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE = 4, 5
+#: Discord's callback types: a reply, a deferred reply ("thinking"), a deferred update.
+CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE = 4, 5, 6
 
 
 @contextlib.contextmanager
@@ -61,6 +62,10 @@ async def logged(bot: BotProcess, line: str, count: int) -> int:
     return bot.log_text().count(line)
 
 
+def erase_button(msg: FakeMessage) -> str:
+    return next(c for c in msg.custom_ids() if c.startswith("ww:priv:del:"))
+
+
 def yes_button(msg: FakeMessage) -> str:
     [yes] = [c for c in msg.custom_ids() if c.startswith("ww:fb:y:")]
     return yes
@@ -81,12 +86,17 @@ async def test_questions_are_answered_while_storage_fails(tmp_path: Path) -> Non
             [embed] = before.embeds
             title = embed["title"]
 
+            prompt = await (await fake.slash(cast.alice, "privacy delete", channel=general)).final(
+                timeout=10
+            )
+
             with locked(tmp_path / "walkwell.db"):
                 ask = await fake.slash(cast.bob, "ask", {"question": ANSWERED}, channel=general)
                 miss = await fake.slash(cast.bob, "ask", {"question": UNANSWERED}, channel=general)
                 mention = await fake.user_message(cast.bob, general, "<@BOT> " + ANSWERED)
                 dm = await fake.user_dm(cast.alice, ANSWERED)
                 vote = await fake.click(cast.bob, before, yes_button(before))
+                erase = await fake.click(cast.alice, prompt, erase_button(prompt))
                 walk = await fake.slash(cast.bob, "walk log", {"minutes": 20}, channel=general)
 
                 # every interaction is answered or deferred within Discord's 3 seconds
@@ -94,6 +104,7 @@ async def test_questions_are_answered_while_storage_fails(tmp_path: Path) -> Non
                 assert await in_time(miss) == CHANNEL_MESSAGE
                 assert await in_time(vote) == DEFERRED_CHANNEL_MESSAGE
                 assert await in_time(walk) == DEFERRED_CHANNEL_MESSAGE
+                assert await in_time(erase) == DEFERRED_UPDATE_MESSAGE
 
                 answer = await ask.final(timeout=10)
                 assert answer.embeds[0]["title"] == title
@@ -113,6 +124,11 @@ async def test_questions_are_answered_while_storage_fails(tmp_path: Path) -> Non
                 assert sorry.text() == bot_text("feedback_unavailable")
                 failed = await walk.final(timeout=40)
                 assert failed.ephemeral and "logged" not in failed.text().lower()
+                # the erase failed: said privately, the prompt is still there to try again
+                [kept] = await fake.wait_until(
+                    lambda: erase.followups, timeout=40, what="the erase's follow-up"
+                )
+                assert kept.ephemeral and "Error id" in kept.text() and prompt.components
 
                 # the bookkeeping: one quiet line per question (the /ask, the mention, the DM;
                 # the unanswered one), no retries
@@ -125,6 +141,13 @@ async def test_questions_are_answered_while_storage_fails(tmp_path: Path) -> Non
             assert await in_time(again) == DEFERRED_CHANNEL_MESSAGE
             thanks = await again.final(timeout=10)
             assert thanks.ephemeral and thanks.text() == bot_text("feedback_thanks")
+            erase = await fake.click(cast.alice, prompt, erase_button(prompt))
+            assert await in_time(erase) == DEFERRED_UPDATE_MESSAGE
+            await fake.wait_until(
+                lambda: not prompt.components and prompt.text() == bot_text("privacy_deleted"),
+                timeout=10,
+                what="the delete prompt to show its result",
+            )
             await asyncio.sleep(1)
             assert bot.log_text().count(remembered) == 3  # nothing was retried
         assert fake.problems() == []
