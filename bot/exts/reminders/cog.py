@@ -373,6 +373,7 @@ class Reminders(
     @needs_storage()
     async def status(self, interaction: discord.Interaction[Any]) -> None:
         service = self.bot.services.reminder_service()
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a slow database
         await service.pop_pause_notice(interaction.user.id)  # shown below, not again later
         await render.respond(
             interaction, status_reply(self.bot.texts, await service.status(interaction.user.id))
@@ -390,8 +391,12 @@ class Reminders(
             reason = await service.pop_pause_notice(interaction.user.id)
             if reason:
                 await interaction.followup.send(pause_text(self.bot.texts, reason), ephemeral=True)
-        except Exception:
-            log.exception("could not tell user %s about paused reminders", interaction.user.id)
+        except Exception as exc:  # the command was answered; this can wait for the next one
+            log.warning(
+                "could not tell user %s about paused reminders (%s)",
+                interaction.user.id,
+                type(exc).__name__,
+            )
 
 
 PAUSE_REASONS = ("dms_blocked", "channel_unavailable", "invalid_timezone")

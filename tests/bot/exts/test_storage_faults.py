@@ -261,6 +261,21 @@ async def test_reminders_start_defers_before_it_subscribes(bot: Any, gated: Any)
     assert status is not None and status.timezone == "Europe/Berlin"
 
 
+async def test_reminders_status_defers_before_it_reads(bot: Any, gated: Any) -> None:
+    user = MockUser()
+    await bot.services.reminders.subscribe(user.id, "07:30", "Europe/Berlin")
+    interaction = MockInteraction(client=bot, user=user)
+    gate = gated(interaction)
+    cog = Reminders(bot)
+    task = await held(gate, run_command(cog.status, cog, interaction))
+    assert sent(interaction.response.defer)["ephemeral"] is True
+    assert gate.calls and all(answered for _, answered in gate.calls)
+    gate.gate.set()
+    await asyncio.wait_for(task, 5)
+    kwargs = sent(interaction.followup.send)
+    assert kwargs["ephemeral"] is True and "Europe/Berlin" in kwargs["embed"].description
+
+
 @pytest.mark.parametrize("which", ["snooze button", "stop button", "/reminders stop"])
 async def test_snooze_and_stop_defer_before_they_write(bot: Any, gated: Any, which: str) -> None:
     user = MockUser()
