@@ -3,7 +3,9 @@
 
 Nobody waits for these writes: :func:`remember_question` starts writing alongside sending the
 answer, and a vote that arrives before that write is done waits for it (:data:`pending_answers`),
-so even an instant click finds its question. A failed write is logged, never shown.
+so even an instant click finds its question. A vote is acknowledged before any of this (a slow
+database never fails the click). A failed write is one log line: never shown after an answer, a
+short private apology after a vote.
 """
 
 from __future__ import annotations
@@ -124,21 +126,21 @@ class Feedback(commands.Cog, name=render.FEEDBACK_COG):
         except (ValidationError, InputError):
             await errors.send_private(interaction, texts("unit_gone"))
             return
-        except Exception:
-            await self._sorry(interaction, "look up the answer of")
+        except Exception as exc:
+            await self._sorry(interaction, exc)
             return
         try:
             new = await record_vote(db, vote, now=datetime.now(UTC))
         except InputError:
-            raise
-        except Exception:
-            await self._sorry(interaction, "record")
+            raise  # bad input has its own note (the one error path)
+        except Exception as exc:
+            await self._sorry(interaction, exc)
             return
         await errors.send_private(
             interaction, texts("feedback_thanks" if new else "feedback_changed")
         )
 
-    async def _sorry(self, interaction: discord.Interaction[Any], what: str) -> None:
-        """The database failed under a vote: a log line, and a short private apology."""
-        log.warning("could not %s a vote (storage failing)", what, exc_info=True)
+    async def _sorry(self, interaction: discord.Interaction[Any], exc: Exception) -> None:
+        """The database failed under a vote: one log line, and a short private apology."""
+        _quietly(exc, "could not record a vote")
         await errors.send_private(interaction, self.bot.texts("feedback_unavailable"))
