@@ -123,6 +123,8 @@ MESSAGE_KEYS: dict[str, frozenset[str]] = {
     "error_bad_input": _NONE,
     # ask: uncertain answers offer the runner-ups
     "did_you_mean": _NONE,
+    # faults in handlers (botfaults)
+    "feedback_unavailable": _NONE,
 }
 
 #: ``progress.yaml``: every key, and the placeholders it may use.

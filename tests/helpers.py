@@ -179,8 +179,14 @@ def custom_ids(view: discord.ui.View | None) -> list[str]:
 
 
 def private_text(interaction: Any) -> str:
-    """The content of the one private message sent as the answer to ``interaction``."""
-    kwargs = sent(interaction.response.send_message)
+    """The content of the one private message sent as the answer to ``interaction``: the
+    response itself, or the follow-up after a private defer (a handler that writes first)."""
+    if interaction.response.defer.await_count:
+        assert interaction.response.send_message.await_count == 0
+        assert sent(interaction.response.defer).get("ephemeral") is True
+        kwargs = sent(interaction.followup.send)
+    else:
+        kwargs = sent(interaction.response.send_message)
     assert kwargs["ephemeral"] is True
     return str(kwargs["content"])
 

@@ -150,6 +150,8 @@ class Checklist(commands.Cog):
             )
         except discord.HTTPException as exc:
             log.info("could not mark checklist %s expired: %s", message_id, exc.status)
+        except Exception:  # a dropped connection, a bug: logged, never the task's death
+            log.warning("could not mark checklist %s expired", message_id, exc_info=True)
         finally:
             if self._timers.get(message_id) is asyncio.current_task():
                 del self._timers[message_id]

@@ -96,8 +96,10 @@ class _Confirm(
         if not 0 <= age <= CONFIRM_SECONDS:
             await interaction.response.edit_message(content=texts("privacy_expired"), view=None)
             return
+        # Acknowledge the click first: a slow database delays the "done", not the response.
+        await interaction.response.defer()
         erased = await erase_everything(bot, self.user_id)
-        await interaction.response.edit_message(
+        await interaction.edit_original_response(
             content=texts("privacy_deleted" if erased else "privacy_nothing"), view=None
         )
 

@@ -286,8 +286,19 @@ class ReminderService:
     async def pop_pause_notice(self, user_id: int) -> str | None:
         """If the user's reminders were paused since they last heard, why (``paused_reason``:
         ``dms_blocked``, ``channel_unavailable``, ``invalid_timezone``), once; the bot words it.
-        Call it at the start of any command; it is one small UPDATE."""
+        Called after every command: a cheap read first, and the write (one small UPDATE) only
+        when there is something to tell, so commands never queue for the write lock."""
         user_id = _user_id(user_id)
+        async with self.db.read() as conn:
+            pending = (
+                await conn.execute(
+                    select(subs.c.user_id).where(
+                        subs.c.user_id == user_id, subs.c.pause_notice.is_(True)
+                    )
+                )
+            ).first()
+        if pending is None:
+            return None
         async with self.db.begin() as conn:
             row = (
                 await conn.execute(

@@ -3,7 +3,9 @@
 
 Nobody waits for these writes: :func:`remember_question` starts writing alongside sending the
 answer, and a vote that arrives before that write is done waits for it (:data:`pending_answers`),
-so even an instant click finds its question. A failed write is logged, never shown.
+so even an instant click finds its question. A vote is acknowledged before any of this (a slow
+database never fails the click). A failed write is one log line: never shown after an answer, a
+short private apology after a vote.
 """
 
 from __future__ import annotations
@@ -62,8 +64,8 @@ def remember_question(
             await remember_answer(
                 db, key, unit_id, question, now=datetime.now(UTC), user_id=user_id
             )
-        except Exception:  # the answer matters more than its feedback context
-            log.exception("could not remember the question of answer %s", key)
+        except Exception as exc:  # the answer matters more than its feedback context
+            _quietly(exc, "could not remember the question of answer %s", key)
 
     task = asyncio.create_task(write(), name=f"walkwell-remember-{key}")
     pending_answers[key] = task
@@ -80,8 +82,15 @@ async def record_unanswered(services: Services, question: str, user_id: int | No
 
     try:
         await record(services.db, question, now=datetime.now(UTC), user_id=user_id)
-    except Exception:
-        log.exception("could not record an unanswered question")
+    except Exception as exc:
+        _quietly(exc, "could not record an unanswered question")
+
+
+def _quietly(exc: Exception, message: str, *args: Any) -> None:
+    """Bookkeeping after an answer failed (the database is down, or slow): one log line naming
+    the error's type, no retry; the traceback only at DEBUG (it may hold what was asked)."""
+    log.warning(message + " (%s); not retried", *args, type(exc).__name__)
+    log.debug("the failed bookkeeping", exc_info=exc)
 
 
 class Feedback(commands.Cog, name=render.FEEDBACK_COG):
@@ -99,6 +108,8 @@ class Feedback(commands.Cog, name=render.FEEDBACK_COG):
 
         db = self.bot.services.database()
         texts = self.bot.texts
+        # Acknowledge first: the question's write, the lookup and the vote may be slow.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             pending = pending_answers.get(key)
             if pending is not None:  # the answer's question is being written right now
@@ -115,7 +126,21 @@ class Feedback(commands.Cog, name=render.FEEDBACK_COG):
         except (ValidationError, InputError):
             await errors.send_private(interaction, texts("unit_gone"))
             return
-        new = await record_vote(db, vote, now=datetime.now(UTC))
+        except Exception as exc:
+            await self._sorry(interaction, exc)
+            return
+        try:
+            new = await record_vote(db, vote, now=datetime.now(UTC))
+        except InputError:
+            raise  # bad input has its own note (the one error path)
+        except Exception as exc:
+            await self._sorry(interaction, exc)
+            return
         await errors.send_private(
             interaction, texts("feedback_thanks" if new else "feedback_changed")
         )
+
+    async def _sorry(self, interaction: discord.Interaction[Any], exc: Exception) -> None:
+        """The database failed under a vote: one log line, and a short private apology."""
+        _quietly(exc, "could not record a vote")
+        await errors.send_private(interaction, self.bot.texts("feedback_unavailable"))

@@ -7,6 +7,8 @@ interaction's answer. Only the caller's own walks are read, and only the caller 
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import io
 import logging
 from datetime import UTC, datetime
@@ -38,13 +40,13 @@ class Progress(commands.Cog):
         interaction: discord.Interaction[Any],
         weeks: app_commands.Range[int, 1, MAX_WEEKS] | None = None,
     ) -> None:
-        # matplotlib is imported on the first /progress, not when the extension loads.
-        from schedules.journal.report import progress_report
-
         db = self.bot.services.database()
         n_weeks = validate_weeks(weeks)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await progress_report(
+        # matplotlib is imported on the first /progress, not when the extension loads: after the
+        # defer (a cold import takes seconds on a busy machine), and off the event loop.
+        report_module = await asyncio.to_thread(importlib.import_module, "schedules.journal.report")
+        report = await report_module.progress_report(
             db,
             interaction.user.id,
             n_weeks,

@@ -130,6 +130,7 @@ class WalkModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         bot: WalkWell = interaction.client  # type: ignore[assignment]
         try:
+            await interaction.response.defer(ephemeral=True, thinking=True)  # before any write
             text = await log_walk_for(
                 bot,
                 interaction.user.id,
@@ -164,6 +165,7 @@ class Walk(commands.GroupCog, group_name="walk", group_description="Your walk lo
         pain: app_commands.Range[int, MIN_PAIN, MAX_PAIN] | None = None,
         note: app_commands.Range[str, 1, MAX_NOTE] | None = None,
     ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before any write
         text = await log_walk_for(
             self.bot,
             interaction.user.id,

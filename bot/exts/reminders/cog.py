@@ -123,11 +123,15 @@ class DoneButton(
     async def act(
         self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
     ) -> None:
-        await service.mark_done(self.user_id, datetime.fromtimestamp(self.due_unix, UTC))
         from bot.exts.journal.walk import WalkModal
 
-        # The walk log's form; a modal has to be the first response to the click.
+        # The walk log's form first (a modal has to be the first response to the click, within
+        # Discord's 3 seconds); a slow database only delays the acknowledgement behind it.
         await interaction.response.send_modal(WalkModal(bot.texts))
+        try:
+            await service.mark_done(self.user_id, datetime.fromtimestamp(self.due_unix, UTC))
+        except Exception:  # the form is open; nothing left to tell the user here
+            log.exception("could not mark the reminder of user %s done", self.user_id)
 
 
 class SnoozeButton(
@@ -142,6 +146,7 @@ class SnoozeButton(
     async def act(
         self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
     ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before the write
         due = await service.snooze(self.user_id, SNOOZE_MINUTES)
         await errors.send_private(
             interaction, bot.texts("reminder_snoozed", at=f"<t:{int(due.timestamp())}:t>")
@@ -160,6 +165,7 @@ class StopButton(
     async def act(
         self, bot: WalkWell, service: ReminderService, interaction: discord.Interaction[Any]
     ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before the write
         was_on = await service.unsubscribe(self.user_id)
         await errors.send_private(
             interaction, bot.texts("reminders_stopped" if was_on else "reminders_were_off")
@@ -330,6 +336,7 @@ class Reminders(
                 await errors.send_private(interaction, texts("here_no_permission", missing=names))
                 return
             channel_id, guild_id = interaction.channel_id, interaction.guild_id
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before any write
         status = await service.subscribe(
             interaction.user.id,
             str(time),
@@ -356,6 +363,7 @@ class Reminders(
     @needs_storage()
     async def stop(self, interaction: discord.Interaction[Any]) -> None:
         service = self.bot.services.reminder_service()
+        await interaction.response.defer(ephemeral=True, thinking=True)  # before the write
         was_on = await service.unsubscribe(interaction.user.id)
         await errors.send_private(
             interaction, self.bot.texts("reminders_stopped" if was_on else "reminders_were_off")
@@ -365,6 +373,7 @@ class Reminders(
     @needs_storage()
     async def status(self, interaction: discord.Interaction[Any]) -> None:
         service = self.bot.services.reminder_service()
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a slow database
         await service.pop_pause_notice(interaction.user.id)  # shown below, not again later
         await render.respond(
             interaction, status_reply(self.bot.texts, await service.status(interaction.user.id))
@@ -382,8 +391,12 @@ class Reminders(
             reason = await service.pop_pause_notice(interaction.user.id)
             if reason:
                 await interaction.followup.send(pause_text(self.bot.texts, reason), ephemeral=True)
-        except Exception:
-            log.exception("could not tell user %s about paused reminders", interaction.user.id)
+        except Exception as exc:  # the command was answered; this can wait for the next one
+            log.warning(
+                "could not tell user %s about paused reminders (%s)",
+                interaction.user.id,
+                type(exc).__name__,
+            )
 
 
 PAUSE_REASONS = ("dms_blocked", "channel_unavailable", "invalid_timezone")
