@@ -17,8 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schedules.checks import aware, snowflake
 from schedules.club.calls import (
+    ClubCall,
     WeekFigures,
+    call_nonce,
     club_day_of,
+    club_focus,
+    needs_summary,
     next_call,
     week_figures,
     week_start,
@@ -29,7 +33,7 @@ from schedules.store import userdata
 from schedules.store.db import Database, dialect_insert
 from schedules.store.schema import club_calls_table, club_presses_table, clubs_table
 
-__all__ = ["ClubStatus", "ClubStore", "Press", "presses_of_week"]
+__all__ = ["ClubStatus", "ClubStore", "Press", "build_call", "count_day", "presses_of_week"]
 
 clubs = clubs_table
 calls = club_calls_table
@@ -66,19 +70,59 @@ class Press:
 
 
 async def presses_of_week(
-    conn: AsyncConnection, guild_id: int, start: date
+    conn: AsyncConnection, guild_id: int, start: date, before: date | None = None
 ) -> WeekFigures:
-    """The figures of a club week (from the presses table)."""
+    """The figures of a club week (from the presses table), of the days before ``before`` when
+    given."""
+    end = start + timedelta(days=7)
     rows = (
         await conn.execute(
             select(presses.c.user_id, presses.c.club_day).where(
                 presses.c.guild_id == guild_id,
                 presses.c.club_day >= start,
-                presses.c.club_day < start + timedelta(days=7),
+                presses.c.club_day < (min(end, before) if before is not None else end),
             )
         )
     ).all()
     return week_figures(start, ((r.user_id, r.club_day) for r in rows))
+
+
+async def build_call(
+    conn: AsyncConnection, club: Any, day: date, due: datetime, late: bool, channel_id: int
+) -> ClubCall:
+    """The walk call of ``club`` (a ``clubs`` row) for ``day``: the same call every time it is
+    built (the week line counts the days before ``day``), so a count edit redraws it exactly."""
+    previous = (
+        await conn.execute(
+            select(calls.c.club_day)
+            .where(
+                calls.c.guild_id == club.guild_id,
+                calls.c.status == "sent",
+                calls.c.club_day < day,
+            )
+            .order_by(calls.c.club_day.desc())
+            .limit(1)
+        )
+    ).scalar()
+    start = week_start(day)
+    summary = None
+    if needs_summary(day, previous):
+        summary = await presses_of_week(conn, club.guild_id, start - timedelta(days=7))
+    return ClubCall(
+        guild_id=club.guild_id,
+        channel_id=channel_id,
+        role_id=club.role_id,
+        club_day=day,
+        due_utc=due,
+        local_time=club.local_time,
+        timezone=club.timezone,
+        late=late,
+        nonce=call_nonce(club.guild_id, day),
+        topic=club_focus(club.guild_id, day),
+        week=await presses_of_week(conn, club.guild_id, start, before=day),
+        summary=summary,
+        count=await count_day(conn, club.guild_id, day),
+    )
 
 
 async def count_day(conn: AsyncConnection, guild_id: int, day: date) -> int:
@@ -190,6 +234,24 @@ class ClubStore:
                 today_count=await count_day(conn, guild_id, today),
                 week=await presses_of_week(conn, guild_id, week_start(today)),
             )
+
+    async def call_for(self, guild_id: int, day: date) -> tuple[ClubCall, int] | None:
+        """A posted call as it was built, with its message id (for count edits), or None."""
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(calls).where(
+                        calls.c.guild_id == guild_id,
+                        calls.c.club_day == day,
+                        calls.c.status == "sent",
+                    )
+                )
+            ).first()
+            club = (await conn.execute(select(clubs).where(clubs.c.guild_id == guild_id))).first()
+            if row is None or club is None or row.message_id is None or row.channel_id is None:
+                return None
+            call = await build_call(conn, club, day, row.due_utc, row.late, row.channel_id)
+        return call, int(row.message_id)
 
     async def call_message(self, guild_id: int, day: date) -> tuple[int, int] | None:
         """``(channel_id, message_id)`` of a club day's posted call, or None."""

@@ -26,16 +26,8 @@ from typing import Any
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schedules.club.calls import (
-    ClubCall,
-    ClubSender,
-    call_nonce,
-    club_focus,
-    needs_summary,
-    next_call,
-    week_start,
-)
-from schedules.club.store import count_day, presses_of_week
+from schedules.club.calls import ClubCall, ClubSender, next_call
+from schedules.club.store import build_call
 from schedules.reminders.delivery import SendOutcome, TokenBucket
 from schedules.reminders.engine.jobs import Clock, utc_now
 from schedules.settings import ReminderSettings
@@ -157,8 +149,12 @@ class ClubSweeper:
                     await conn.execute(
                         update(calls)
                         .where(calls.c.id == row.id)
-                        .values(status="failed", lease_owner=None, lease_until=None,
-                                error="club stopped" if gone else row.error)
+                        .values(
+                            status="failed",
+                            lease_owner=None,
+                            lease_until=None,
+                            error="club stopped" if gone else row.error,
+                        )
                     )
                     report.failed += 1
                     continue
@@ -168,9 +164,15 @@ class ClubSweeper:
                     .values(lease_owner=self.owner, lease_until=lease, attempts=row.attempts + 1)
                 )
                 report.retried += 1
+                assert club is not None
                 jobs.append(
-                    _Job(row.id, row.attempts + 1, await self._call(conn, club, row.club_day,
-                                                               row.due_utc, row.late))
+                    _Job(
+                        row.id,
+                        row.attempts + 1,
+                        await build_call(
+                            conn, club, row.club_day, row.due_utc, row.late, club.channel_id
+                        ),
+                    )
                 )
             due = (
                 await conn.execute(
@@ -190,7 +192,11 @@ class ClubSweeper:
         return jobs
 
     async def _claim_club(
-        self, conn: AsyncConnection, club: Any, now: datetime, lease: datetime,
+        self,
+        conn: AsyncConnection,
+        club: Any,
+        now: datetime,
+        lease: datetime,
         report: ClubSweepReport,
     ) -> _Job | None:
         due: datetime = club.next_due_utc
@@ -217,8 +223,12 @@ class ClubSweeper:
             .returning(calls.c.id)
         )
         call_id = inserted.scalar()
-        nxt, nxt_day = next_call(club.local_time, club.timezone, max(due, now) if skipped else due,
-                                 day + timedelta(days=1))
+        nxt, nxt_day = next_call(
+            club.local_time,
+            club.timezone,
+            max(due, now) if skipped else due,
+            day + timedelta(days=1),
+        )
         await conn.execute(
             update(clubs)
             .where(clubs.c.guild_id == club.guild_id)
@@ -230,39 +240,7 @@ class ClubSweeper:
             report.skipped += 1
             return None
         report.claimed += 1
-        return _Job(int(call_id), 1, await self._call(conn, club, day, due, late))
-
-    async def _call(
-        self, conn: AsyncConnection, club: Any, day: date, due: datetime, late: bool
-    ) -> ClubCall:
-        previous = (
-            await conn.execute(
-                select(calls.c.club_day)
-                .where(calls.c.guild_id == club.guild_id, calls.c.status == "sent",
-                       calls.c.club_day < day)
-                .order_by(calls.c.club_day.desc())
-                .limit(1)
-            )
-        ).scalar()
-        start = week_start(day)
-        summary = None
-        if needs_summary(day, previous):
-            summary = await presses_of_week(conn, club.guild_id, start - timedelta(days=7))
-        return ClubCall(
-            guild_id=club.guild_id,
-            channel_id=club.channel_id,
-            role_id=club.role_id,
-            club_day=day,
-            due_utc=due,
-            local_time=club.local_time,
-            timezone=club.timezone,
-            late=late,
-            nonce=call_nonce(club.guild_id, day),
-            topic=club_focus(club.guild_id, day),
-            week=await presses_of_week(conn, club.guild_id, start),
-            summary=summary,
-            count=await count_day(conn, club.guild_id, day),
-        )
+        return _Job(int(call_id), 1, await build_call(conn, club, day, due, late, club.channel_id))
 
     # -- recording -----------------------------------------------------------------------------
 
@@ -273,45 +251,65 @@ class ClubSweeper:
         values: dict[str, Any]
         pause = False
         if outcome.status == "ok":
-            values = {"status": "sent", "message_id": outcome.message_id, "sent_at": now,
-                      "channel_id": call.channel_id, "lease_owner": None, "lease_until": None,
-                      "error": None}
+            values = {
+                "status": "sent",
+                "message_id": outcome.message_id,
+                "sent_at": now,
+                "channel_id": call.channel_id,
+                "lease_owner": None,
+                "lease_until": None,
+                "error": None,
+            }
             report.sent += 1
             report.guilds.append(call.guild_id)
         elif outcome.status in ("channel_unavailable", "blocked_dm"):
-            values = {"status": "failed", "lease_owner": None, "lease_until": None,
-                      "error": outcome.detail[:200]}
+            values = {
+                "status": "failed",
+                "lease_owner": None,
+                "lease_until": None,
+                "error": outcome.detail[:200],
+            }
             pause = True
             report.paused += 1
         elif outcome.status == "rate_limited":
             if outcome.is_global and self.bucket is not None:
                 self.bucket.pause(outcome.retry_after)
-            values = {"lease_owner": None,
-                      "lease_until": now + timedelta(seconds=max(1.0, outcome.retry_after)),
-                      "attempts": max(0, job.attempts - 1), "error": "429"}
+            values = {
+                "lease_owner": None,
+                "lease_until": now + timedelta(seconds=max(1.0, outcome.retry_after)),
+                "attempts": max(0, job.attempts - 1),
+                "error": "429",
+            }
         elif job.attempts >= self.settings.max_attempts:
-            values = {"status": "failed", "lease_owner": None, "lease_until": None,
-                      "error": outcome.detail[:200]}
+            values = {
+                "status": "failed",
+                "lease_owner": None,
+                "lease_until": None,
+                "error": outcome.detail[:200],
+            }
             report.failed += 1
         else:
-            values = {"lease_owner": None, "lease_until": now + RETRY_BACKOFF * job.attempts,
-                      "error": outcome.detail[:200]}
+            values = {
+                "lease_owner": None,
+                "lease_until": now + RETRY_BACKOFF * job.attempts,
+                "error": outcome.detail[:200],
+            }
         async with self.db.begin() as conn:
             await conn.execute(update(calls).where(calls.c.id == job.call_id).values(**values))
             if outcome.status == "ok":
                 await conn.execute(
                     update(clubs)
-                    .where(clubs.c.guild_id == call.guild_id,
-                           or_(clubs.c.last_club_day.is_(None),
-                               clubs.c.last_club_day < call.club_day))
+                    .where(
+                        clubs.c.guild_id == call.guild_id,
+                        or_(clubs.c.last_club_day.is_(None), clubs.c.last_club_day < call.club_day),
+                    )
                     .values(last_club_day=call.club_day)
                 )
             if pause:
                 await conn.execute(
                     update(clubs)
                     .where(clubs.c.guild_id == call.guild_id, clubs.c.paused_reason.is_(None))
-                    .values(paused_reason="channel_unavailable", next_due_utc=None,
-                            updated_at=now)
+                    .values(paused_reason="channel_unavailable", next_due_utc=None, updated_at=now)
                 )
         if pause:
             log.warning("club of guild %s paused: %s", call.guild_id, outcome.detail)
