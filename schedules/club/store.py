@@ -8,6 +8,7 @@ them, ``/privacy delete`` removes them, so a past day's count drops by one; noth
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, cast
@@ -135,6 +136,8 @@ class ClubStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._pending: list[tuple[int, date, int, datetime, asyncio.Future[Press | None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def setup(
         self,
@@ -270,27 +273,75 @@ class ClubStore:
         return int(row.channel_id), int(row.message_id)
 
     async def press(self, guild_id: int, day: date, user_id: int, now: datetime) -> Press | None:
-        """Count ``user_id`` once for the club day; None when that day had no call."""
+        """Count ``user_id`` once for the club day; None when that day had no call.
+
+        Presses are written in batches (group commit): the first press starts a write, and the
+        presses that arrive while it runs go in the next one, so a busy morning costs a few
+        transactions a second, not one per press. The count is read from the table in the same
+        transaction."""
+        future: asyncio.Future[Press | None] = asyncio.get_running_loop().create_future()
+        self._pending.append((guild_id, day, user_id, aware(now), future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_presses())
+        return await future
+
+    async def _write_presses(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                results = await self._write_batch([(g, d, u, n) for g, d, u, n, _ in batch])
+            except Exception as exc:
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (*_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+
+    async def _write_batch(
+        self, batch: list[tuple[int, date, int, datetime]]
+    ) -> list[Press | None]:
+        keys = {(g, d) for g, d, _, _ in batch}
         async with self.db.begin() as conn:
-            called = (
-                await conn.execute(
-                    select(calls.c.id).where(
-                        calls.c.guild_id == guild_id,
-                        calls.c.club_day == day,
-                        calls.c.status.in_(("sent", "claimed")),
+            open_keys = set()
+            for guild_id, day in keys:
+                called = (
+                    await conn.execute(
+                        select(calls.c.id).where(
+                            calls.c.guild_id == guild_id,
+                            calls.c.club_day == day,
+                            calls.c.status.in_(("sent", "claimed")),
+                        )
                     )
+                ).first()
+                if called is not None:
+                    open_keys.add((guild_id, day))
+            rows: dict[tuple[int, date, int], dict[str, Any]] = {}
+            for g, d, u, n in batch:
+                if (g, d) in open_keys:
+                    rows.setdefault(
+                        (g, d, u), {"guild_id": g, "club_day": d, "user_id": u, "pressed_at": n}
+                    )
+            inserted: set[tuple[int, date, int]] = set()
+            if rows:
+                result = await conn.execute(
+                    dialect_insert(conn, presses)
+                    .values(list(rows.values()))
+                    .on_conflict_do_nothing(index_elements=["guild_id", "user_id", "club_day"])
+                    .returning(presses.c.guild_id, presses.c.club_day, presses.c.user_id)
                 )
-            ).first()
-            if called is None:
-                return None
-            result = await conn.execute(
-                dialect_insert(conn, presses)
-                .values(guild_id=guild_id, club_day=day, user_id=user_id, pressed_at=aware(now))
-                .on_conflict_do_nothing(index_elements=["guild_id", "user_id", "club_day"])
-            )
-            new = bool(cast(Any, result).rowcount)
-            count = await count_day(conn, guild_id, day)
-        return Press(new, count)
+                inserted = {(r.guild_id, r.club_day, r.user_id) for r in result.all()}
+            counts = {key: await count_day(conn, *key) for key in open_keys}
+        out: list[Press | None] = []
+        for g, d, u, _ in batch:
+            if (g, d) not in open_keys:
+                out.append(None)
+                continue
+            new = (g, d, u) in inserted
+            inserted.discard((g, d, u))  # the same person twice in one batch: once new
+            out.append(Press(new, counts[(g, d)]))
+        return out
 
     async def count(self, guild_id: int, day: date) -> int:
         async with self.db.read() as conn:

@@ -114,9 +114,11 @@ class WalkedButton(
 
     async def press(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast(WalkWell, interaction.client)
-        db = bot.services.database()
+        cog = bot.get_cog("Club")
+        shared = getattr(cog, "store", None)  # the cog's store batches the writes
+        store = shared() if callable(shared) else ClubStore(bot.services.database())
         now = datetime.now(UTC)
-        result = await ClubStore(db).press(self.guild_id, self.day, interaction.user.id, now)
+        result = await store.press(self.guild_id, self.day, interaction.user.id, now)
         if result is None:
             await errors.send_private(interaction, bot.texts("club_walked_no_call"))
             return
@@ -128,7 +130,7 @@ class WalkedButton(
         if streak:
             text = f"{text} {bot.texts('club_walked_streak', days=streak)}"
         await errors.send_private(interaction, text)
-        pacer = getattr(bot.get_cog("Club"), "pacer", None)
+        pacer = getattr(cog, "pacer", None)
         if isinstance(pacer, EditPacer):
             pacer.touch((self.guild_id, self.day))
 
@@ -187,12 +189,13 @@ class EditPacer:
                 if wait > 0:
                     await asyncio.sleep(wait)
             self._dirty.discard(key)
-            self._last[key] = self.clock()
             self.edits += 1
             try:
                 await self.edit(key)
             except Exception:
                 log.warning("could not edit the club call %s", key, exc_info=True)
+            # counted from the end of an edit: Discord sees two edits at least interval apart
+            self._last[key] = self.clock()
             if key not in self._dirty:
                 return
 

@@ -97,6 +97,7 @@ class Club(
         self.sender = DiscordClubSender(bot)
         self.pacer = EditPacer(self.sender.edit_count)
         self.sweeper: ClubSweeper | None = None
+        self._store: ClubStore | None = None
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -121,7 +122,11 @@ class Club(
         self.pacer.close()
 
     def store(self) -> ClubStore:
-        return ClubStore(self.bot.services.database())
+        """One store per process: its presses are written in batches."""
+        db = self.bot.services.database()
+        if self._store is None or self._store.db is not db:
+            self._store = ClubStore(db)
+        return self._store
 
     async def _admin(self, interaction: discord.Interaction[Any]) -> bool:
         """Manage Server, checked here whatever the default permissions say."""
