@@ -47,7 +47,9 @@ MONDAY = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
 
 
 def test_days_weeks_and_focus() -> None:
-    assert club_day_of(datetime(2026, 3, 1, 23, 30, tzinfo=UTC), "Europe/Berlin") == date(2026, 3, 2)
+    assert club_day_of(datetime(2026, 3, 1, 23, 30, tzinfo=UTC), "Europe/Berlin") == date(
+        2026, 3, 2
+    )
     assert week_start(date(2026, 3, 8)) == date(2026, 3, 2)
     seen = {club_focus(GUILD, date(2026, 3, 1) + timedelta(days=i)) for i in range(8)}
     assert seen == set(FOCUS_TOPICS)
@@ -61,9 +63,14 @@ def test_days_weeks_and_focus() -> None:
 
 def test_week_figures_count_people_days_and_the_best_day() -> None:
     start = date(2026, 3, 2)
-    presses = [(1, start), (2, start), (1, start + timedelta(days=2)),
-               (3, start + timedelta(days=2)), (4, start + timedelta(days=2)),
-               (9, start - timedelta(days=1))]
+    presses = [
+        (1, start),
+        (2, start),
+        (1, start + timedelta(days=2)),
+        (3, start + timedelta(days=2)),
+        (4, start + timedelta(days=2)),
+        (9, start - timedelta(days=1)),
+    ]
     fig = week_figures(start, presses)
     assert (fig.walkers, fig.walks, fig.days) == (4, 5, 2)
     assert fig.best_day == start + timedelta(days=2) and fig.best_count == 3
@@ -106,9 +113,7 @@ async def test_presses_count_once_and_erase_lowers_the_count(db: Database) -> No
     await sweeper(db, FakeSender()).sweep(datetime(2026, 3, 2, 6, 0, 1, tzinfo=UTC))
     now = datetime(2026, 3, 2, 6, 5, tzinfo=UTC)
     results = [await store.press(GUILD, day, u, now) for u in (1, 2, 3, 2)]
-    assert [(r.new, r.count) for r in results if r] == [
-        (True, 1), (True, 2), (True, 3), (False, 3)
-    ]
+    assert [(r.new, r.count) for r in results if r] == [(True, 1), (True, 2), (True, 3), (False, 3)]
     exported = await userdata.export_user(db, 2)
     assert [p["club_day"] for p in exported["club_presses"]] == ["2026-03-02"]
     assert await userdata.erase_user(db, 2) == 1
@@ -135,8 +140,9 @@ async def test_first_call_of_a_week_carries_last_weeks_summary(db: Database) -> 
     assert sender.calls[1].week.walks == 2  # Saturday's call shows the week so far
     # a week with nobody: the next Monday's summary is empty
     for offset in range(1, 8):
-        await sweeper(db, sender).sweep(datetime(2026, 3, 9, 6, 0, 1, tzinfo=UTC)
-                                        + timedelta(days=offset))
+        await sweeper(db, sender).sweep(
+            datetime(2026, 3, 9, 6, 0, 1, tzinfo=UTC) + timedelta(days=offset)
+        )
     last = sender.calls[-1]
     assert last.club_day == date(2026, 3, 16) and last.summary is not None and last.summary.empty
 
@@ -152,8 +158,9 @@ async def test_a_forbidden_channel_pauses_the_club_without_retries(db: Database)
     assert status is not None and status.paused_reason == "channel_unavailable"
     assert status.next_due_utc is None
     for hours in (1, 24, 48):
-        await sweeper(db, sender).sweep(datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
-                                        + timedelta(hours=hours))
+        await sweeper(db, sender).sweep(
+            datetime(2026, 3, 2, 6, 0, tzinfo=UTC) + timedelta(hours=hours)
+        )
     assert len(sender.calls) == 1
     # an admin sets it up again: calls resume the next day
     await store.setup(GUILD, CHANNEL, None, "7:00", "Europe/Berlin", MONDAY + timedelta(hours=3))
@@ -177,7 +184,9 @@ async def test_stop_and_removal_stop_calls(db: Database) -> None:
     assert status is not None and status.paused_reason == "bot_removed"
 
 
-async def test_a_call_after_long_downtime_is_skipped_then_the_next_day_is_sent(db: Database) -> None:
+async def test_a_call_after_long_downtime_is_skipped_then_the_next_day_is_sent(
+    db: Database,
+) -> None:
     store = ClubStore(db)
     sender = FakeSender()
     await store.setup(GUILD, CHANNEL, None, "7:00", "Europe/Berlin", MONDAY)

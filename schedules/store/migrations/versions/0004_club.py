@@ -57,9 +57,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_club_calls")),
         sa.UniqueConstraint("guild_id", "club_day", name=op.f("uq_club_calls_guild_id_club_day")),
     )
-    op.create_index(
-        op.f("ix_club_calls_lease_until"), "club_calls", ["lease_until"], unique=False
-    )
+    op.create_index(op.f("ix_club_calls_lease_until"), "club_calls", ["lease_until"], unique=False)
     op.create_table(
         "club_presses",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
