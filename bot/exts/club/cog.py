@@ -28,7 +28,7 @@ from bot import errors
 from bot.app import WalkWell
 from bot.errors import needs_storage
 from bot.exts.club.call import DiscordClubSender, EditPacer, WalkedButton
-from bot.exts.reminders.cog import missing_channel_permissions
+from bot.exts.reminders.cog import missing_channel_permissions, timezone_choices
 from bot.ui import render
 from knowledge.texts import Texts
 from schedules.club.calls import PAUSE_REASONS
@@ -186,10 +186,7 @@ class Club(
     async def timezone_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        from schedules.reminders.zones import search_timezones
-
-        found = search_timezones(current[:100], datetime.now(UTC), limit=25)
-        return [app_commands.Choice(name=label, value=name) for name, label in found]
+        return timezone_choices(current)
 
     @app_commands.command(name="stop", description="Stop the server's walk calls")
     @app_commands.default_permissions(manage_guild=True)
