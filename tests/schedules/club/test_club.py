@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -22,6 +23,9 @@ from schedules.reminders.delivery import FOCUS_TOPICS, SendOutcome
 from schedules.settings import ReminderSettings
 from schedules.store import userdata
 from schedules.store.db import Database
+from tests.schedules.journal.test_store import pg
+
+__all__ = ["pg"]  # the PostgreSQL fixture
 
 GUILD, CHANNEL, ROLE = 900, 901, 902
 
@@ -194,3 +198,20 @@ async def test_a_call_after_long_downtime_is_skipped_then_the_next_day_is_sent(
     assert report.skipped == 1 and sender.calls == []
     await sweeper(db, sender).sweep(datetime(2026, 3, 3, 6, 10, tzinfo=UTC))
     assert [c.late for c in sender.calls] == [True]
+
+
+@pytest.mark.postgres
+async def test_on_postgres_four_sweepers_post_once_and_concurrent_presses_count_once(
+    pg: Database,
+) -> None:
+    store = ClubStore(pg)
+    await store.setup(GUILD, CHANNEL, ROLE, "7:00", "Europe/Berlin", MONDAY)
+    sender = FakeSender()
+    at = datetime(2026, 3, 2, 6, 0, 1, tzinfo=UTC)
+    reports = await asyncio.gather(*(sweeper(pg, sender, f"p{i}").sweep(at) for i in range(4)))
+    assert sum(r.sent for r in reports) == 1 and len(sender.calls) == 1
+    day = date(2026, 3, 2)
+    users = list(range(1, 201)) + list(range(1, 21))  # 200 people, 20 of them twice
+    results = await asyncio.gather(*(store.press(GUILD, day, u, at) for u in users))
+    assert sum(1 for r in results if r is not None and r.new) == 200
+    assert await store.count(GUILD, day) == 200
