@@ -1,8 +1,9 @@
 """``/club setup|status|stop``: the server's walking club, and what pauses it.
 
 - ``/club setup`` and ``/club stop`` need Manage Server, checked here from
-  ``interaction.permissions`` whatever the commands' default permissions say; a member without it
-  gets a private refusal and nothing changes. Setup checks up front that the bot can view, post
+  ``interaction.permissions``: Discord's default permissions apply to a whole top-level command,
+  and ``/club status`` is for everyone, so the group has none and the check is the bot's. A member
+  without it gets a private refusal and nothing changes. The group is server-only. Setup checks up front that the bot can view, post
   and embed in the channel and may mention the role (the role is mentionable, or the bot has
   "Mention @everyone, @here and All Roles" there).
 - ``/club status`` (anyone): the settings, the next call as a Discord timestamp, today's and this
@@ -87,6 +88,7 @@ def setup_problem(
     return None
 
 
+@app_commands.guild_only()
 class Club(
     commands.GroupCog,
     group_name="club",
@@ -140,8 +142,6 @@ class Club(
         return True
 
     @app_commands.command(name="setup", description="Start the server's daily walk call")
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
     @needs_storage()
     @app_commands.describe(
         channel="Where the walk call is posted",
@@ -189,8 +189,6 @@ class Club(
         return timezone_choices(current)
 
     @app_commands.command(name="stop", description="Stop the server's walk calls")
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
     @needs_storage()
     async def stop(self, interaction: discord.Interaction[Any]) -> None:
         if not await self._admin(interaction):
@@ -202,7 +200,6 @@ class Club(
         )
 
     @app_commands.command(name="status", description="The walking club's settings and figures")
-    @app_commands.guild_only()
     @needs_storage()
     async def status(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.guild_id is None:
