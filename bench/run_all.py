@@ -11,6 +11,7 @@ PASS/FAIL. Exit code 0 when every figure meets its target, 1 otherwise.
 - ``interaction``: bench/interaction_bench.py, the real bot through the fake Discord;
 - ``fanout``: bench/fanout_bench.py, 10,000 reminders due in one minute against a fake Discord
   enforcing 50 requests per second;
+- ``club``: bench/club_bench.py, 1,000 "I walked" presses in 10 s on one walk call;
 - ``sweep``: bench/sweep_bench.py, 100,000 and 1,000,000 subscriptions on SQLite and PostgreSQL,
   and from the same runs the memory per 100,000 subscriptions.
 
@@ -53,6 +54,8 @@ SWEEP_P99_MS = 1000.0
 CATCH_UP_S = 60.0
 RSS_100K_MIB = 128.0
 RSS_PER_100K_MIB = 10.0
+# Issue 13: 1,000 presses in 10 s on one call, all counted once, edits paced (3 s), no 429.
+CLUB_EDIT_GAP_S = 3.0
 
 
 @dataclass
@@ -134,6 +137,23 @@ def fanout_figures(data: dict[str, Any]) -> list[Figure]:
         zero(b, "HTTP 429", data.get("http_429")),
         zero(b, "duplicates", data.get("duplicates")),
         zero(b, "lost", data.get("lost")),
+    ]  # fmt: skip
+
+
+def club_figures(data: dict[str, Any]) -> list[Figure]:
+    n = data.get("presses", 0)
+    b = f"club ({n:,} presses in {data.get('seconds', '?')} s)"
+    lost = None if data.get("counted") is None else abs(n - data["counted"])
+    unthanked = None if data.get("thanked") is None else n - data["thanked"]
+    shown = None if data.get("shown") is None else abs(n - data["shown"])
+    gap = data.get("min_edit_gap_seconds")
+    return [
+        zero(b, "presses not counted once", lost),
+        zero(b, "presses not answered", unthanked),
+        zero(b, "count shown on the call minus counted", shown),
+        at_least(b, "shortest gap between two edits", gap if gap is not None else 1e9,
+                 CLUB_EDIT_GAP_S, "s"),
+        zero(b, "HTTP 429", data.get("http_429")),
     ]  # fmt: skip
 
 
@@ -227,6 +247,8 @@ def plan(args: argparse.Namespace, tmp: Path) -> list[Run]:
     add("interaction", "interaction_bench.py", "--count", "30" if q else "300",
         "--seconds", "3" if q else "10")  # fmt: skip
     add("fanout", "fanout_bench.py", "--count", "500" if q else "10000")
+    add("club", "club_bench.py", "--presses", "200" if q else "1000",
+        "--repeats", "20" if q else "100")  # fmt: skip
     for users in sizes:
         add(f"sweep-{users}", "sweep_bench.py", "--backend", "both", "--users", str(users),
             "--minutes", "30" if q else "240", "--pg", args.pg)  # fmt: skip
@@ -241,6 +263,7 @@ def figures_of(runs: list[Run]) -> list[Figure]:
         ("answer", answer_figures),
         ("interaction", interaction_figures),
         ("fanout", fanout_figures),
+        ("club", club_figures),
     ]
     for name, build in builders:
         r = by_name.get(name)
@@ -310,6 +333,9 @@ def render(runs: list[Run], figures: list[Figure], args: argparse.Namespace) -> 
         "- fan-out: one `ReminderEngine.sweep()` sends every reminder due in the minute, paced by "
         "the engine's token bucket (default 40/s, burst 5); the pacing bound is "
         "(count − burst) / rate. The fake Discord refuses the 51st request in any second.",
+        "- club: the real bot through the fake Discord (Discord's limits: 50/s global, message "
+        'edits 5 per 5 s); the call is due at start, then every member presses "I walked" '
+        "once, evenly over 10 s, plus repeat presses; counted is `/club status`'s figure.",
         "- sweep: subscribers over 20 IANA zones with random local times, bulk-loaded (COPY on "
         "PostgreSQL), then a fresh process runs one sweep per simulated minute with an instant "
         "sender: the engine's and the database's own cost. Catch-up: one sweep after a one-hour "
@@ -327,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=str(BENCH / "REPORT.md"))
     parser.add_argument(
-        "--only", default="", help="comma-separated: answer,interaction,fanout,sweep"
+        "--only", default="", help="comma-separated: answer,interaction,fanout,club,sweep"
     )
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
     parser.add_argument("--pg", default=os.environ.get("WALKWELL_TEST_POSTGRES_URL", DEFAULT_PG))

@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 #: Set once, on the client: nothing the bot sends can ping @everyone, @here or a role, whatever
 #: a user typed. A reply may notify the one person it answers; user mentions stay possible for
-#: features that address their caller ("where: here" reminders).
+#: features that address their caller ("where: here" reminders). The one exception, set on that
+#: message alone: a walking club's call may ping the club's own role (``bot.exts.club.call``).
 ALLOWED_MENTIONS = discord.AllowedMentions(
     everyone=False, roles=False, users=True, replied_user=True
 )

@@ -56,6 +56,21 @@ Feedback
     ``unit_id``, ``question``, ``user_id`` (who asked; no foreign key, like ``unanswered``),
     ``created_at`` (indexed, for pruning).
 
+Walking club
+------------
+``clubs``
+    One row per server (``guild_id``): ``channel_id``, ``role_id`` (pinged by the walk call, or
+    NULL), ``local_time`` + ``timezone``, ``active`` (``/club stop`` clears it),
+    ``paused_reason`` (``channel_unavailable`` | ``bot_removed``), ``next_due_utc`` (INDEXED;
+    NULL unless active and not paused) with ``next_club_day``, ``last_club_day``.
+``club_calls``
+    One row per club day that had a walk call due, UNIQUE ``(guild_id, club_day)``: ``status``
+    claimed | sent | failed | skipped, ``lease_owner``/``lease_until``, ``attempts``, ``late``,
+    ``channel_id``/``message_id`` (where the call is, for its count edits), ``error``.
+``club_presses``
+    "I walked" presses, UNIQUE ``(guild_id, user_id, club_day)``; ``user_id`` has no foreign key
+    (pressing creates no ``users`` row). Personal data: exported and erased by ``/privacy``.
+
 Who answers for which table's user data (``/privacy``): :mod:`schedules.store.userdata`.
 """
 
@@ -91,6 +106,9 @@ __all__ = [
     "NAMING",
     "UTCDateTime",
     "answers_table",
+    "club_calls_table",
+    "club_presses_table",
+    "clubs_table",
     "deliveries_table",
     "feedback_table",
     "metadata",
@@ -305,4 +323,54 @@ answers_table = Table(
     _question(),
     _instant("created_at", index=True),
     UniqueConstraint("answer_id"),
+)
+
+# -- walking club -------------------------------------------------------------------------------
+
+clubs_table = Table(
+    "clubs",
+    metadata,
+    Column("guild_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("channel_id", BigInteger, nullable=False),
+    Column("role_id", BigInteger),
+    Column("local_time", Time(), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("active", Boolean, server_default=text("true"), nullable=False),
+    Column("paused_reason", String(32)),
+    Column("next_due_utc", UTCDateTime(), index=True),
+    Column("next_club_day", Date()),
+    Column("last_club_day", Date()),
+    _instant("created_at"),
+    _instant("updated_at"),
+)
+
+club_calls_table = Table(
+    "club_calls",
+    metadata,
+    _id(),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("club_day", Date(), nullable=False),
+    _instant("due_utc"),
+    Column("status", String(16), nullable=False),  # claimed | sent | failed | skipped
+    Column("late", Boolean, server_default=text("false"), nullable=False),
+    Column("attempts", SmallInteger, server_default=text("0"), nullable=False),
+    Column("lease_owner", String(64)),
+    Column("lease_until", UTCDateTime(), index=True),
+    Column("channel_id", BigInteger),
+    Column("message_id", BigInteger),
+    Column("sent_at", UTCDateTime()),
+    Column("error", String(200)),
+    UniqueConstraint("guild_id", "club_day"),
+)
+
+club_presses_table = Table(
+    "club_presses",
+    metadata,
+    _id(),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("club_day", Date(), nullable=False),
+    Column("user_id", BigInteger, nullable=False, index=True),
+    _instant("pressed_at"),
+    UniqueConstraint("guild_id", "user_id", "club_day"),
+    Index("ix_club_presses_guild_id_club_day", "guild_id", "club_day"),
 )

@@ -17,6 +17,8 @@ Registrations, in export order (the keys of the exported document follow it):
 ``feedback`` (:mod:`schedules.feedback.store`)
     ``feedback`` (votes), ``unanswered``, ``answers``; erasing also blanks the question in other
     people's votes on answers this user asked for.
+``club`` (:mod:`schedules.club.store`)
+    ``club_presses`` ("I walked" presses; erasing one lowers that day's club count).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ FEATURES: dict[str, str] = {
     "reminders": __name__,
     "journal": "schedules.journal.store",
     "feedback": "schedules.feedback.store",
+    "club": "schedules.club.store",
 }
 
 

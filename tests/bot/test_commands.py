@@ -199,6 +199,7 @@ async def test_each_extension_registers_its_own_buttons() -> None:
         "ww:rem:snooze",
         "ww:rem:stop",
         "ww:priv",
+        "ww:club:walk",
     }
     for name in extension_names():
         await bot.unload_extension(name)

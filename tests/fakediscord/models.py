@@ -23,6 +23,7 @@ DISCORD_EPOCH_MS = 1420070400000
 # Permission bits (https://discord.com/developers/docs/topics/permissions).
 CREATE_INSTANT_INVITE = 1 << 0
 ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
 ADD_REACTIONS = 1 << 6
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11

@@ -203,6 +203,14 @@ class World:
         if notify and channel.guild is not None:
             self.gateway.dispatch("CHANNEL_DELETE", channel.payload(), guild_id=channel.guild.id)
 
+    def remove_bot_from(self, guild: FakeGuild) -> None:
+        """The bot is kicked from the guild: GUILD_DELETE (without ``unavailable``), then it is no
+        longer a member (its requests there fail as for any non-member)."""
+        session = self.gateway.session_for(guild.id)
+        if session is not None and self.bot_user.id in guild.members:
+            self.gateway.dispatch("GUILD_DELETE", {"id": str(guild.id)}, guild_id=guild.id)
+        guild.members.pop(self.bot_user.id, None)
+
     def deny_send(
         self,
         channel: FakeChannel,

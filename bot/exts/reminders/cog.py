@@ -268,6 +268,15 @@ def status_reply(texts: Texts, status: SubscriptionStatus | None) -> render.Repl
     return render.Reply(embed=render.fit_embed(embed), ephemeral=True)
 
 
+def timezone_choices(current: str) -> list[app_commands.Choice[str]]:
+    """The timezone autocomplete (``/reminders start``, ``/club setup``): fuzzy IANA names, each
+    shown with its current local time."""
+    from schedules.reminders.zones import search_timezones
+
+    found = search_timezones(current[:100], datetime.now(UTC), limit=25)
+    return [app_commands.Choice(name=label, value=name) for name, label in found]
+
+
 def missing_channel_permissions(permissions: discord.Permissions) -> list[str]:
     return [name for name in CHANNEL_NEEDS if not getattr(permissions, name)]
 
@@ -354,10 +363,7 @@ class Reminders(
     async def timezone_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        from schedules.reminders.zones import search_timezones
-
-        found = search_timezones(current[:100], datetime.now(UTC), limit=25)
-        return [app_commands.Choice(name=label, value=name) for name, label in found]
+        return timezone_choices(current)
 
     @app_commands.command(name="stop", description="Stop your walk reminders and nudges")
     @needs_storage()

@@ -19,7 +19,7 @@ import time as time_module
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, func, select
 
@@ -44,6 +44,13 @@ TICK_OFFSET_SECONDS = 0.5
 HEARTBEAT_EVERY = timedelta(seconds=10)
 #: An engine not seen for this long no longer counts when the budget is split.
 SWEEPER_TTL = timedelta(minutes=3)
+
+
+class SweepSource(Protocol):
+    """A second source of sends in the same minute sweep (the walking club's
+    :class:`schedules.club.sweep.ClubSweeper`): claims and sends what it has due at ``now``."""
+
+    async def sweep(self, now: datetime | None = None) -> object: ...
 
 
 class ReminderEngine:
@@ -90,6 +97,8 @@ class ReminderEngine:
         self._last_beat: datetime | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self._again = False
+        #: Second sources swept in the same minute, under the same lock (see :meth:`sweep`).
+        self.sources: list[SweepSource] = []
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -196,6 +205,13 @@ class ReminderEngine:
         async with self._sweep_lock:
             started = time_module.perf_counter()
             self.sweeping_since = self.clock()
+            # -- second sources (the walking club): few sends, so first; a failure there never
+            #    stops the reminders. --
+            for source in self.sources:
+                try:
+                    await source.sweep(now)
+                except Exception:
+                    log.exception("sweep of %s failed; the next one retries", source)
             queue: asyncio.Queue[Job | None] = asyncio.Queue(maxsize=self.settings.batch_size)
             workers: list[asyncio.Task[None]] = []
             recorder: Recorder | None = None

@@ -17,7 +17,7 @@ from schedules.journal.walklog import MAX_NOTE, validate_walk
 from schedules.reminders.service import ReminderService
 from schedules.store import userdata
 from schedules.store.db import Database
-from schedules.store.schema import metadata, walks_table
+from schedules.store.schema import club_presses_table, metadata, walks_table
 from schedules.store.userdata import erase_user, export_user
 from tests.schedules.journal.test_store import pg
 
@@ -77,6 +77,12 @@ async def _fill(db: Database, user: int, answer: int) -> None:
     vote = Vote(user_id=user, answer_id=answer, unit_id="posture", question="q", helpful=True)
     await record_vote(db, vote, now=NOW)
     await record_unanswered(db, "can I walk with a cold", now=NOW, user_id=user)
+    async with db.begin() as conn:  # a walking club "I walked" press
+        await conn.execute(
+            club_presses_table.insert().values(
+                guild_id=77, club_day=NOW.date(), user_id=user, pressed_at=NOW
+            )
+        )
 
 
 KEYS = [
@@ -88,6 +94,7 @@ KEYS = [
     "feedback",
     "unanswered",
     "answers",
+    "club_presses",
 ]
 
 
@@ -98,7 +105,7 @@ async def test_export_and_erase_cover_every_feature_and_spare_others(db: Databas
     json.dumps(data)
     assert list(data) == KEYS  # /privacy export's document, in this order
     assert data["user"]["user_id"] == ALICE
-    for name in ("subscriptions", "walks", "feedback", "unanswered", "answers"):
+    for name in ("subscriptions", "walks", "feedback", "unanswered", "answers", "club_presses"):
         assert [row["user_id"] for row in data[name]] == [ALICE], name
 
     assert await erase_user(db, ALICE) > 0
