@@ -121,6 +121,9 @@ MESSAGE_KEYS: dict[str, frozenset[str]] = {
     "error_cooldown": _p("seconds"),
     "error_not_allowed": _NONE,
     "error_bad_input": _NONE,
+    # fair use and channel reminders (trust)
+    "ask_too_many": _p("seconds"),
+    "here_member_cannot_send": _NONE,
 }
 
 #: ``progress.yaml``: every key, and the placeholders it may use.
