@@ -12,38 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from knowledge.content import default_library
 from knowledge.texts import Texts
-from tests.e2e.harness import BotProcess, walkwell
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeInteraction, FakeMessage, FakeUser
+from tests.e2e.harness import running_bot, walkwell
+from tests.e2e.test_journal_e2e import answered, private
+from tests.fakediscord import FakeChannel, FakeDiscord, FakeMessage, FakeUser
+from tests.fakediscord.cast import Cast
 from tests.fakediscord.models import SEND_MESSAGES
 
 pytestmark = [pytest.mark.e2e]
 
 QUESTION = "how fast should I walk on a treadmill with my sore back?"
 TEXTS = Texts.from_library(default_library())
-
-
-async def answered(ix: FakeInteraction) -> FakeMessage:
-    return await ix.final(timeout=10)
-
-
-async def private(
-    fake: FakeDiscord,
-    user: FakeUser,
-    name: str,
-    channel: FakeChannel,
-    options: dict[str, Any] | None = None,
-) -> FakeMessage:
-    msg = await answered(await fake.slash(user, name, options, channel=channel))
-    assert msg.ephemeral, (name, options, msg.text())
-    return msg
 
 
 async def export(fake: FakeDiscord, user: FakeUser, channel: FakeChannel) -> str:
@@ -71,24 +55,18 @@ async def answered_at_once(fake: FakeDiscord, user: FakeUser, channel: FakeChann
 
 async def test_privacy_and_fair_use_over_the_wire(tmp_path: Path) -> None:
     async with FakeDiscord() as fake:
-        guild = fake.add_guild("Walkers")
-        general = fake.add_text_channel(guild, "general")
-        flood = fake.add_text_channel(guild, "flood")
-        announcements = fake.add_text_channel(guild, "announcements")
-        alice, bob, carol, dave, erin = (
-            fake.add_user(n) for n in ("alice", "bob", "carol", "dave", "erin")
-        )
-        for user in (alice, bob, carol, dave, erin):
-            fake.add_member(guild, user)
+        cast = Cast.join(fake, "Walkers")
+        general, alice, bob = cast.general, cast.alice, cast.bob
+        flood = fake.add_text_channel(cast.guild, "flood")
+        announcements = fake.add_text_channel(cast.guild, "announcements")
+        carol, dave, erin = (fake.add_user(n) for n in ("carol", "dave", "erin"))
+        for user in (carol, dave, erin):
+            fake.add_member(cast.guild, user)
         fake.set_channel_overwrite(announcements, erin, deny=SEND_MESSAGES)
         synced = await walkwell(fake, tmp_path, "sync")
         assert synced.returncode == 0, synced.output
 
-        bot = BotProcess(fake, tmp_path)
-        await bot.start()
-        try:
-            await bot.wait_ready(timeout=60)
-
+        async with running_bot(fake, tmp_path, ready_timeout=60):
             # -- a vote names no question -------------------------------------------------------
             answer = await answered(
                 await fake.slash(alice, "ask", {"question": QUESTION}, channel=general)
@@ -136,9 +114,3 @@ async def test_privacy_and_fair_use_over_the_wire(tmp_path: Path) -> None:
 
             assert fake.problems() == []
             assert not fake.mass_pings()
-        except BaseException:
-            print(bot.log_tail(200), file=sys.stderr)
-            raise
-        finally:
-            await bot.stop()
-        bot.assert_clean_exit()

@@ -3,8 +3,6 @@ per unit per day stays (the latest), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,10 +13,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from schedules.store.db import _alembic_config, create_engine
-from tests.schedules.journal.test_store import pg
-from tests.schedules.store.test_postgres import PG_URL
+from tests.schedules.store.test_postgres import PG_URL, schema
 
-__all__ = ["pg"]
+__all__ = ["schema"]  # the fixture: a fresh PostgreSQL schema
 
 OLD_VOTES = [
     # id, user, answer, unit, question, helpful, updated_at
@@ -80,24 +77,11 @@ async def test_migration_drops_questions_and_keeps_one_vote_per_day_sqlite(tmp_p
         await engine.dispose()
 
 
-@pytest.fixture
-async def pg_schema(pg: Any) -> AsyncIterator[str]:
-    """A fresh, empty schema (``pg`` proves the server is there and cleans its own)."""
-    schema = f"ww_trust_{uuid.uuid4().hex[:10]}"
-    async with pg.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield schema
-    finally:
-        async with pg.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-
-
 @pytest.mark.postgres
 async def test_migration_drops_questions_and_keeps_one_vote_per_day_postgres(
-    pg_schema: str,
+    schema: str,
 ) -> None:
-    engine = create_engine(PG_URL, connect_args={"server_settings": {"search_path": pg_schema}})
+    engine = create_engine(PG_URL, connect_args={"server_settings": {"search_path": schema}})
     try:
         _check(await _migrate_with_votes(engine))
     finally:
