@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -151,6 +152,13 @@ class Report:
     least_helpful: list[UnitScore] = field(default_factory=list)
 
 
+@lru_cache(maxsize=4096)
+def _shown_and_key(question: str) -> tuple[str, str]:
+    """A question as shown, and its key (cached: the same questions come back in a report)."""
+    shown = normalise_question(question)
+    return shown, question_key(shown)
+
+
 class QuestionTally:
     """Questions as they stream in: per question key, its wordings and the distinct askers."""
 
@@ -173,8 +181,7 @@ class QuestionTally:
             self.anonymous_rows += 1
         else:
             self.people.add(asker)
-        shown = normalise_question(question)
-        key = question_key(shown)
+        shown, key = _shown_and_key(question)
         if not key:
             return
         self.wordings.setdefault(key, Counter())[shown] += 1

@@ -64,6 +64,8 @@ __all__ = [
 
 #: How long an answer's question is kept for its feedback buttons.
 KEEP_DAYS = 14
+#: Rows fetched at a time while ``walkwell report`` streams a table.
+STREAM_BATCH = 1000
 #: At most this many unanswered questions are kept per person per UTC day (the rest are dropped).
 UNANSWERED_PER_DAY = 20
 
@@ -255,10 +257,16 @@ async def content_report(
     The rows stream through the tallies; none are held in a list."""
     votes, questions = VoteTally(), QuestionTally()
     async with db.read() as conn:
-        async for row in await conn.stream(_votes_query(since)):
-            votes.add(_vote(row))
-        async for row in await conn.stream(_unanswered_query(since)):
-            questions.add(row.question, row.user_id)
+        async for part in (
+            await conn.stream(_votes_query(since).execution_options(yield_per=STREAM_BATCH))
+        ).partitions():
+            for row in part:
+                votes.add(_vote(row))
+        async for part in (
+            await conn.stream(_unanswered_query(since).execution_options(yield_per=STREAM_BATCH))
+        ).partitions():
+            for row in part:
+                questions.add(row.question, row.user_id)
     return report_from(votes, questions, now=now, min_votes=min_votes, limit=limit)
 
 

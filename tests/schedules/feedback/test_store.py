@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from schedules.feedback.report import format_report
@@ -19,9 +20,9 @@ from schedules.feedback.store import (
 )
 from schedules.store.db import Database
 from schedules.store.schema import feedback_table, unanswered_table, users_table
-from tests.schedules.journal.test_store import NOW, OTHER, USER, count, db, vote
+from tests.schedules.journal.test_store import NOW, OTHER, USER, count, db, pg, vote
 
-__all__ = ["db"]  # the fixture
+__all__ = ["db", "pg"]  # the fixtures
 
 
 # --- votes and questions -------------------------------------------------------------------------
@@ -96,3 +97,12 @@ async def test_prune_unanswered(db: Database) -> None:
     await record_unanswered(db, "new question", now=NOW)
     assert await prune_unanswered(db, before=NOW - timedelta(days=180)) == 1
     assert (await report_rows(db))[1] == [("new question", None)]
+
+
+@pytest.mark.postgres
+async def test_report_streams_on_postgres(pg: Database) -> None:
+    await test_report_from_the_database(pg)
+    for i in range(2500):  # more than one batch of the stream
+        await record_unanswered(pg, f"question {i % 3}", now=NOW, user_id=USER + i)
+    report = await content_report(pg, now=NOW)
+    assert report.unanswered_people == 2500 + 3
