@@ -1,7 +1,13 @@
 """Logging for the bot process: one stderr handler whose formatter can never print a secret.
 
 discord.py itself never logs the token; the redacting formatters are the second lock, covering
-messages, arguments and tracebacks alike.
+messages, arguments and tracebacks alike. The database password (from ``DATABASE_URL``, see
+:func:`url_secrets`) is redacted the same way; SQLAlchemy engines are created with
+``hide_parameters=True`` so a database error never prints the values of a statement (walk notes,
+pain, questions). What people type never reaches a log either: :class:`PayloadFilter` cuts the
+payloads out of discord.py's debug lines (every gateway event, with message content and what is
+typed into autocomplete; every HTTP request body and response), and WalkWell's own handlers log
+ids and kinds, never the text.
 
 Two formats (``WALKWELL_LOG_FORMAT``):
 
@@ -19,6 +25,7 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 REDACTED = "[redacted]"
 FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
@@ -32,6 +39,21 @@ _RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
 }
 
 
+def url_secrets(url: str | None) -> list[str]:
+    """The password of a database URL, in every form it may be printed in (as written,
+    percent-decoded, percent-encoded); empty without one."""
+    if not url:
+        return []
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return []
+    if not password:
+        return []
+    forms = {password, unquote(password), quote(unquote(password), safe="")}
+    return sorted(f for f in forms if f)
+
+
 class _Redactor:
     def __init__(self, secrets: Iterable[str]) -> None:
         # Longest first, so a secret that contains another is replaced whole.
@@ -41,6 +63,34 @@ class _Redactor:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
+
+
+HIDDEN = "[payload hidden]"
+
+
+class PayloadFilter(logging.Filter):
+    """Rewrites discord.py's debug records that carry a payload so they carry only its kind.
+
+    Gateway events keep their op code and event name; HTTP lines keep the method, URL and status.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if record.name == "discord.gateway" and "WebSocket Event" in str(record.msg) and args:
+            event = args[-1]
+            op, kind = (
+                (event.get("op"), event.get("t")) if isinstance(event, dict) else (None, None)
+            )
+            record.msg = "For Shard ID %s: WebSocket Event: op=%s t=%s"
+            record.args = (args[0], op, kind)
+        elif record.name == "discord.http" and record.msg in _HTTP_PAYLOADS and args:
+            position = _HTTP_PAYLOADS[str(record.msg)]
+            record.args = tuple(HIDDEN if i == position else a for i, a in enumerate(args))
+        return True
+
+
+#: discord.py's HTTP debug lines with a payload, and the position of the payload argument.
+_HTTP_PAYLOADS = {"%s %s with %s has returned %s": 2, "%s %s has received %s": 2}
 
 
 class RedactingFormatter(logging.Formatter):
@@ -106,6 +156,7 @@ def setup_logging(
     """Route every log record to stderr through a redacting formatter; returns the handler."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(make_formatter(fmt, secrets))
+    handler.addFilter(PayloadFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

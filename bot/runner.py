@@ -29,7 +29,7 @@ import yarl
 from bot import metrics, treecheck
 from bot.app import WalkWell
 from bot.exts.reminders import reminder_sender
-from bot.log import setup_logging
+from bot.log import setup_logging, url_secrets
 from bot.settings import DiscordSettings, Settings, SettingsProblem, load_settings
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,8 @@ def run_main(args: argparse.Namespace) -> int:
     if settings is None:
         return EXIT_SETTINGS
     token = settings.discord.token_value()
-    setup_logging(settings.bot.log_level, secrets=[token], fmt=settings.bot.log_format)
+    secrets = [token, *url_secrets(settings.database.database_url)]
+    setup_logging(settings.bot.log_level, secrets=secrets, fmt=settings.bot.log_format)
     configure_endpoints(settings.discord)
     if settings.bot.metrics_port is not None:
         host, port = settings.bot.metrics_host, settings.bot.metrics_port

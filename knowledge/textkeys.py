@@ -156,6 +156,9 @@ MESSAGE_KEYS: dict[str, frozenset[str]] = {
     "club_status_paused_bot_removed": _NONE,
     "club_status_today": _p("count"),
     "club_status_week": _p("walks", "walkers", "days"),
+    # fair use and channel reminders (trust)
+    "ask_too_many": _p("seconds"),
+    "here_member_cannot_send": _NONE,
 }
 
 #: ``progress.yaml``: every key, and the placeholders it may use.

@@ -88,7 +88,7 @@ class Guide(commands.Cog):
         try:
             units = self.bot.engine.topics(current, limit=MAX_CHOICES)
         except Exception:
-            log.exception("topic autocomplete failed for %r", current[:100])
+            log.exception("topic autocomplete failed")  # never what was typed
             return []
         return [
             app_commands.Choice(

@@ -4,16 +4,21 @@
   id (so it works after a restart); the question itself is too long for a custom id and is not
   shown in a public answer, so it is kept here, keyed by the answer: the id of the interaction
   (``/ask``, ``/guide``) or of the user's message (a mention or DM) the answer replied to. Rows are
-  kept for :data:`KEEP_DAYS` days (:func:`prune_answers`); a vote on an older answer is stored
-  without its question.
-- Votes (``feedback``): :func:`record_vote`, one per person per answer; voting again changes it.
-- Unanswered questions (``unanswered``): :func:`record_unanswered`, :func:`prune_unanswered`.
-- The content report's data: :func:`report_rows`, :func:`content_report` (built and formatted by
-  :mod:`schedules.feedback.report`).
+  kept for :data:`KEEP_DAYS` days (:func:`prune_answers`). The question lives only here, with
+  the asker.
+- Votes (``feedback``): :func:`record_vote`, one per person per unit per (UTC) day, however often
+  the unit is reopened; voting again that day changes it. A vote names the voter, the unit, the
+  answer key and yes/no, never the question.
+- Unanswered questions (``unanswered``): :func:`record_unanswered` (at most
+  :data:`UNANSWERED_PER_DAY` per person per UTC day), :func:`prune_unanswered`.
+- The content report's data: :func:`content_report` streams the rows into the tallies of
+  :mod:`schedules.feedback.report`: votes joined to the asker's ``answers`` row (while it exists)
+  for the questions a unit was unhelpful for, unanswered questions counted by distinct people.
 
 The tables are in :mod:`schedules.store.schema`; this module answers for them in ``/privacy``
-(:mod:`schedules.store.userdata`): erasing a user also blanks the question in other people's
-votes on answers that user asked for, so nothing they wrote is left. Bad input raises
+(:mod:`schedules.store.userdata`): a user's export holds their votes, their unanswered questions
+and their remembered answers, nothing of anyone else; erasing removes all three, and other
+people's votes on that user's answers then join to no question. Bad input raises
 :class:`~schedules.errors.InputError` before anything is written.
 """
 
@@ -23,13 +28,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schedules.checks import aware
 from schedules.checks import snowflake as _snowflake
 from schedules.checks import user_id as _user_id
-from schedules.feedback.report import Report, Vote, build_report, normalise_question
+from schedules.feedback.report import (
+    QuestionTally,
+    Report,
+    Vote,
+    VoteTally,
+    normalise_question,
+    report_from,
+)
 from schedules.store.db import Database, dialect_insert
 from schedules.store.schema import answers_table, feedback_table, unanswered_table
 from schedules.store.userdata import delete_rows, register
@@ -37,6 +49,7 @@ from schedules.store.users import ensure_user
 
 __all__ = [
     "KEEP_DAYS",
+    "UNANSWERED_PER_DAY",
     "StoredAnswer",
     "StoredVote",
     "answer_context",
@@ -51,6 +64,10 @@ __all__ = [
 
 #: How long an answer's question is kept for its feedback buttons.
 KEEP_DAYS = 14
+#: Rows fetched at a time while ``walkwell report`` streams a table.
+STREAM_BATCH = 1000
+#: At most this many unanswered questions are kept per person per UTC day (the rest are dropped).
+UNANSWERED_PER_DAY = 20
 
 
 @dataclass(frozen=True)
@@ -135,43 +152,56 @@ async def prune_answers(db: Database, *, now: datetime, keep_days: int = KEEP_DA
 
 
 async def record_vote(db: Database, vote: Vote, *, now: datetime) -> bool:
-    """Store a vote; voting again on the same answer changes it. True when it was a new vote."""
+    """Store a vote: one per person per unit per UTC day (however often the unit is reopened);
+    voting again that day changes it (and the answer it names). True when it was a new vote."""
     if not isinstance(vote, Vote):
         raise TypeError("vote must be a feedback.Vote")
     now = aware(now).astimezone(UTC)
+    day = now.date()
     f = feedback_table
     async with db.begin() as conn:
         await ensure_user(conn, vote.user_id, now=now)
         existing = (
             await conn.execute(
-                select(f.c.id).where(f.c.user_id == vote.user_id, f.c.answer_id == vote.answer_id)
+                select(f.c.id).where(
+                    f.c.user_id == vote.user_id, f.c.unit_id == vote.unit_id, f.c.day == day
+                )
             )
         ).first()
         await conn.execute(
             dialect_insert(conn, f)
-            .values(**vote.model_dump(), created_at=now, updated_at=now)
+            .values(**vote.model_dump(), day=day, created_at=now, updated_at=now)
             .on_conflict_do_update(
-                index_elements=["user_id", "answer_id"],
-                set_={"helpful": vote.helpful, "updated_at": now},
+                index_elements=["user_id", "unit_id", "day"],
+                set_={"helpful": vote.helpful, "answer_id": vote.answer_id, "updated_at": now},
             )
         )
     return existing is None
 
 
 async def record_unanswered(
-    db: Database, question: str, *, now: datetime, user_id: int | None = None
+    db: Database,
+    question: str,
+    *,
+    now: datetime,
+    user_id: int | None = None,
+    per_day: int = UNANSWERED_PER_DAY,
 ) -> bool:
-    """Remember a question the guide could not answer. False (nothing stored) when it is blank."""
+    """Remember a question the guide could not answer. False (nothing stored) when it is blank,
+    or when this person already has ``per_day`` questions recorded this UTC day."""
     text = normalise_question(question) if isinstance(question, str) else ""
     if not text:
         return False
     uid = None if user_id is None else _user_id(user_id)
+    now = aware(now).astimezone(UTC)
+    u = unanswered_table
     async with db.begin() as conn:
-        await conn.execute(
-            unanswered_table.insert().values(
-                user_id=uid, question=text, created_at=aware(now).astimezone(UTC)
-            )
-        )
+        if uid is not None:
+            day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+            today = select(func.count()).where(u.c.user_id == uid, u.c.created_at >= day_start)
+            if int((await conn.execute(today)).scalar_one()) >= per_day:
+                return False
+        await conn.execute(u.insert().values(user_id=uid, question=text, created_at=now))
     return True
 
 
@@ -187,21 +217,31 @@ async def prune_unanswered(db: Database, *, before: datetime) -> int:
 
 async def report_rows(
     db: Database, *, since: datetime | None = None
-) -> tuple[list[StoredVote], list[str]]:
-    """The votes and unanswered questions the report needs (optionally only those since)."""
-    f, u = feedback_table, unanswered_table
-    votes_q = select(f.c.unit_id, f.c.helpful, f.c.question)
-    questions_q = select(u.c.question)
-    if since is not None:
-        votes_q = votes_q.where(f.c.updated_at >= aware(since))
-        questions_q = questions_q.where(u.c.created_at >= since)
+) -> tuple[list[StoredVote], list[tuple[str, int | None]]]:
+    """The votes (each with the asker's question while their answer is remembered, else blank)
+    and the ``(question, asker)`` pairs of unanswered questions, as lists (for tests and small
+    tables; :func:`content_report` streams the same queries)."""
     async with db.read() as conn:
-        votes = [
-            StoredVote(r.unit_id, bool(r.helpful), r.question)
-            for r in (await conn.execute(votes_q)).all()
-        ]
-        questions = [r.question for r in (await conn.execute(questions_q)).all()]
-    return votes, questions
+        votes = [_vote(r) for r in (await conn.execute(_votes_query(since))).all()]
+        rows = (await conn.execute(_unanswered_query(since))).all()
+    return votes, [(r.question, r.user_id) for r in rows]
+
+
+def _votes_query(since: datetime | None) -> Any:
+    f, a = feedback_table, answers_table
+    joined = f.outerjoin(a, and_(a.c.answer_id == f.c.answer_id, a.c.unit_id == f.c.unit_id))
+    q = select(f.c.unit_id, f.c.helpful, a.c.question).select_from(joined)
+    return q if since is None else q.where(f.c.updated_at >= aware(since))
+
+
+def _unanswered_query(since: datetime | None) -> Any:
+    u = unanswered_table
+    q = select(u.c.question, u.c.user_id)
+    return q if since is None else q.where(u.c.created_at >= aware(since))
+
+
+def _vote(row: Any) -> StoredVote:
+    return StoredVote(row.unit_id, bool(row.helpful), row.question or "")
 
 
 async def content_report(
@@ -212,20 +252,30 @@ async def content_report(
     min_votes: int = 5,
     limit: int = 10,
 ) -> Report:
-    """The ``walkwell report`` data (format it with :func:`schedules.feedback.report.format_report`)."""
-    votes, questions = await report_rows(db, since=since)
-    return build_report(votes, questions, now=now, min_votes=min_votes, limit=limit)
+    """The ``walkwell report`` data (format it with :func:`schedules.feedback.report.format_report`).
+
+    The rows stream through the tallies; none are held in a list."""
+    votes, questions = VoteTally(), QuestionTally()
+    async with db.read() as conn:
+        async for part in (
+            await conn.stream(_votes_query(since).execution_options(yield_per=STREAM_BATCH))
+        ).partitions():
+            for row in part:
+                votes.add(_vote(row))
+        async for part in (
+            await conn.stream(_unanswered_query(since).execution_options(yield_per=STREAM_BATCH))
+        ).partitions():
+            for row in part:
+                questions.add(row.question, row.user_id)
+    return report_from(votes, questions, now=now, min_votes=min_votes, limit=limit)
 
 
 # -- privacy ------------------------------------------------------------------------------------
 
 
 async def _erase(conn: AsyncConnection, user_id: int) -> int:
-    """The user's votes, unanswered questions and remembered questions; other people's votes on
-    answers this user asked for stay (they are theirs) but lose the question's text."""
-    a, f = answers_table, feedback_table
-    asked = select(a.c.answer_id).where(a.c.user_id == user_id)
-    await conn.execute(update(f).where(f.c.answer_id.in_(asked)).values(question=""))
+    """The user's votes, unanswered questions and remembered questions. Other people's votes on
+    this user's answers stay (they are theirs); they hold no question, and now join to none."""
     return sum([await delete_rows(conn, t, user_id) for t in (answers_table, *_VOTES)])
 
 

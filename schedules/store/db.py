@@ -65,8 +65,11 @@ def create_engine(target: DatabaseSettings | str | None = None, **kwargs: Any) -
 
     For a SQLite file, its folder is created (``./data`` by default). ``kwargs`` go to
     ``create_async_engine`` (e.g. ``connect_args`` for a PostgreSQL ``search_path`` in tests).
+    Statement parameters (walk notes, pain, questions) never appear in an error's text or a log:
+    ``hide_parameters`` is on.
     """
     url = make_url(_url_of(target))
+    kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
             Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -293,15 +293,17 @@ walks_table = _user_rows(
 
 # -- feedback -----------------------------------------------------------------------------------
 
+#: A vote names the voter, the unit, the answer (its message key) and yes/no: never the question
+#: (that stays with the asker, in ``answers``). One per person per unit per (UTC) day.
 feedback_table = _user_rows(
     "feedback",
     Column("answer_id", BigInteger, nullable=False),
     Column("unit_id", String(32), nullable=False, index=True),
-    _question(),
     Column("helpful", Boolean, nullable=False),
+    Column("day", Date(), nullable=False),
     _instant("created_at"),
     _instant("updated_at"),
-    UniqueConstraint("user_id", "answer_id"),
+    UniqueConstraint("user_id", "unit_id", "day"),
 )
 
 unanswered_table = Table(

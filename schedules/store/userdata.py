@@ -15,8 +15,8 @@ Registrations, in export order (the keys of the exported document follow it):
 ``journal`` (:mod:`schedules.journal.store`)
     ``walks``.
 ``feedback`` (:mod:`schedules.feedback.store`)
-    ``feedback`` (votes), ``unanswered``, ``answers``; erasing also blanks the question in other
-    people's votes on answers this user asked for.
+    ``feedback`` (votes: unit, answer key, yes/no, never a question), ``unanswered``,
+    ``answers`` (the asker's own questions).
 ``club`` (:mod:`schedules.club.store`)
     ``club_presses`` ("I walked" presses; erasing one lowers that day's club count).
 """

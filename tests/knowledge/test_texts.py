@@ -41,7 +41,7 @@ def test_quoted_words_are_the_guides_own() -> None:
     guide = norm(" ".join(u.body for u in default_library().units.values()))
     texts = default_texts()
     quotes = []
-    for key, names in TEXT_KEYS.items():
+    for key, names in PROGRESS_KEYS.items():
         quotes += re.findall(r'"([^"]+)"', texts.get(key, **dict.fromkeys(names, 7)))
     assert len(quotes) >= 6
     for quote in quotes:

@@ -1,9 +1,14 @@
-"""``/ask``, and messages that mention the bot or reach it by DM: the guide answers them."""
+"""``/ask``, and messages that mention the bot or reach it by DM: the guide answers them.
+
+Fair use (:mod:`bot.fairuse`): one person's questions, by any of these routes, share one sliding
+window; over it, a message gets one short reply and then none, an ``/ask`` a short private notice
+(an interaction must be answered). Nobody else is slowed."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -16,6 +21,7 @@ from bot import errors, metrics
 from bot.exts.ask.batcher import AnswerBatcher
 from bot.exts.ask.feedback import record_unanswered, remember_question, send_then_record
 from bot.exts.ask.followup import asks_something, choose, new_topic, replied_unit, with_topic
+from bot.fairuse import QuestionLimit, Verdict
 from bot.ui import render, sanitize
 
 if TYPE_CHECKING:
@@ -34,10 +40,12 @@ QUESTION_MAX_LENGTH = 1000
 
 
 class Ask(commands.Cog):
-    def __init__(self, bot: WalkWell) -> None:
+    def __init__(self, bot: WalkWell, limit: QuestionLimit | None = None) -> None:
         self.bot = bot
         #: the engine runs in a worker thread, questions that arrive together in one batch
         self.answers = AnswerBatcher(lambda: self.bot.engine)
+        #: fair use: at most 6 questions a minute per person (CONTRACT.md)
+        self.limit = limit or QuestionLimit()
 
     async def cog_unload(self) -> None:
         self.answers.close()
@@ -52,6 +60,15 @@ class Ask(commands.Cog):
             self.answers.answer(with_topic(question, unit)),
         )
         return choose(alone, together)
+
+    def _refusal(self, user_id: int) -> tuple[Verdict, str]:
+        """Whether ``user_id`` may be answered now, and the notice to give when not."""
+        verdict = self.limit.check(user_id)
+        if verdict is Verdict.ANSWER:
+            return verdict, ""
+        log.info("ask: over the limit (user %s, %s)", user_id, verdict.value)
+        seconds = max(1, math.ceil(self.limit.retry_after(user_id)))
+        return verdict, self.bot.texts("ask_too_many", seconds=seconds)
 
     async def build_reply(
         self,
@@ -115,6 +132,10 @@ class Ask(commands.Cog):
         interaction: discord.Interaction[Any],
         question: app_commands.Range[str, 1, QUESTION_MAX_LENGTH],
     ) -> None:
+        verdict, notice = self._refusal(interaction.user.id)
+        if verdict is not Verdict.ANSWER:  # an interaction must be answered: privately
+            await errors.send_private(interaction, notice)
+            return
         reply, record = await self.build_reply(
             str(question), interaction=True, key=interaction.id, user_id=interaction.user.id
         )
@@ -132,6 +153,14 @@ class Ask(commands.Cog):
     async def on_message(self, message: discord.Message) -> None:
         """A mention of the bot, or a DM, is answered like /ask, as a reply."""
         if not self._addressed_to_me(message):
+            return
+        verdict, notice = self._refusal(message.author.id)
+        if verdict is Verdict.NOTICE:  # once per spell; then nothing until the window allows
+            try:
+                await message.reply(notice, mention_author=False)
+            except discord.HTTPException:
+                log.warning("ask: could not send the limit notice (user %s)", message.author.id)
+        if verdict is not Verdict.ANSWER:
             return
         try:
             me = self.bot.user

@@ -2,10 +2,10 @@
 "Was this helpful?", and the questions the guide could not answer (for ``walkwell report``).
 
 Nobody waits for these writes: :func:`remember_question` starts writing alongside sending the
-answer, and a vote that arrives before that write is done waits for it (:data:`pending_answers`),
-so even an instant click finds its question. A vote is acknowledged before any of this (a slow
-database never fails the click). A failed write is one log line: never shown after an answer, a
-short private apology after a vote.
+answer (:data:`pending_answers` holds the writes in flight). A vote names the answer's key, never
+its question: the report joins the question from the asker's row. A vote is acknowledged before
+any write (a slow database never fails the click). A failed write is one log line: never shown
+after an answer, a short private apology after a vote.
 """
 
 from __future__ import annotations
@@ -102,32 +102,21 @@ class Feedback(commands.Cog, name=render.FEEDBACK_COG):
     async def vote(
         self, interaction: discord.Interaction[Any], helpful: bool, unit_id: str, key: int
     ) -> None:
-        """One vote per person per answer: voting again changes it."""
+        """One vote per person per unit per day: voting again changes it. The vote names the
+        answer's key, never its question (that stays with the asker)."""
         from schedules.feedback.report import Vote
-        from schedules.feedback.store import answer_context, record_vote
+        from schedules.feedback.store import record_vote
 
         db = self.bot.services.database()
         texts = self.bot.texts
-        # Acknowledge first: the question's write, the lookup and the vote may be slow.
+        # Acknowledge first: the vote's write may be slow.
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            pending = pending_answers.get(key)
-            if pending is not None:  # the answer's question is being written right now
-                await asyncio.shield(pending)
-            context = await answer_context(db, key)
-            question = context.question if context and context.unit_id == unit_id else ""
             vote = Vote(
-                user_id=interaction.user.id,
-                answer_id=key,
-                unit_id=unit_id,
-                question=question,
-                helpful=helpful,
+                user_id=interaction.user.id, answer_id=key, unit_id=unit_id, helpful=helpful
             )
         except (ValidationError, InputError):
             await errors.send_private(interaction, texts("unit_gone"))
-            return
-        except Exception as exc:
-            await self._sorry(interaction, exc)
             return
         try:
             new = await record_vote(db, vote, now=datetime.now(UTC))

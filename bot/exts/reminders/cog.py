@@ -339,6 +339,9 @@ class Reminders(
             if interaction.guild_id is None or interaction.channel_id is None:
                 await errors.send_private(interaction, texts("here_needs_server"))
                 return
+            if not interaction.permissions.send_messages:  # no daily posts where they can't post
+                await errors.send_private(interaction, texts("here_member_cannot_send"))
+                return
             missing = missing_channel_permissions(interaction.app_permissions)
             if missing:
                 names = ", ".join(n.replace("_", " ") for n in missing)

@@ -32,17 +32,16 @@ class Row:
 # --- the vote --------------------------------------------------------------------------------------
 
 
-def test_vote_normalises_and_truncates_the_question() -> None:
-    v = Vote(
-        user_id=1,
-        answer_id=2,
-        unit_id="cadence",
-        question="  how\u200b fast\n\tshould I  walk? ",
-        helpful=True,
-    )
-    assert v.question == "how fast should I walk?"
-    long = Vote(user_id=1, answer_id=2, unit_id="cadence", question="word " * 200, helpful=False)
-    assert len(long.question) <= MAX_QUESTION and not long.question.endswith(" ")
+def test_a_vote_names_no_question() -> None:
+    v = Vote(user_id=1, answer_id=2, unit_id="cadence", helpful=True)
+    assert set(v.model_dump()) == {"user_id", "answer_id", "unit_id", "helpful"}
+    with pytest.raises(ValidationError):  # nobody can copy a question into a vote
+        Vote(user_id=1, answer_id=2, unit_id="cadence", question="how fast?", helpful=True)  # type: ignore[call-arg]
+
+
+def test_normalised_questions_are_cut_cleanly() -> None:
+    long = normalise_question("word " * 200)
+    assert len(long) <= MAX_QUESTION and not long.endswith(" ")
 
 
 @pytest.mark.parametrize(
@@ -164,6 +163,21 @@ def test_ties_prefer_more_votes() -> None:
 
 
 # --- the report ------------------------------------------------------------------------------------
+
+
+def test_questions_count_people_not_rows() -> None:
+    pairs = (
+        [("Can I swim?", 1)] * 20
+        + [("can i swim", 1)]
+        + [("Is cycling ok?", 2), ("Is cycling ok?", 3)]
+    )
+    groups = group_questions(pairs)
+    assert [(g.question, g.count) for g in groups] == [("Is cycling ok?", 2), ("Can I swim?", 1)]
+    report = build_report([], pairs, now=NOW)
+    assert (report.unanswered, report.unanswered_people) == (23, 3)
+    assert "23, from 3 people" in format_report(report)
+    anonymous = group_questions(["best pizza", "best pizza"])  # no asker: each row is a person
+    assert anonymous[0].count == 2
 
 
 def test_report_text() -> None:

@@ -59,9 +59,8 @@ def vote(
     helpful: bool = True,
     user: int = USER,
     unit: str = "cadence",
-    q: str = "how fast?",
 ) -> Vote:
-    return Vote(user_id=user, answer_id=answer, unit_id=unit, question=q, helpful=helpful)
+    return Vote(user_id=user, answer_id=answer, unit_id=unit, helpful=helpful)
 
 
 # --- walks ----------------------------------------------------------------------------------------

@@ -74,7 +74,7 @@ async def _fill(db: Database, user: int, answer: int) -> None:
     walk = validate_walk(30, None, None, "by the river", now=NOW, zone="Europe/Berlin")
     await log_walk(db, user, walk, zone="Europe/Berlin")
     await remember_answer(db, answer, "posture", "how should I stand?", now=NOW, user_id=user)
-    vote = Vote(user_id=user, answer_id=answer, unit_id="posture", question="q", helpful=True)
+    vote = Vote(user_id=user, answer_id=answer, unit_id="posture", helpful=True)
     await record_vote(db, vote, now=NOW)
     await record_unanswered(db, "can I walk with a cold", now=NOW, user_id=user)
     async with db.begin() as conn:  # a walking club "I walked" press
@@ -128,7 +128,7 @@ async def test_one_zone_rule_per_caller(db: Database) -> None:
     assert (await export_user(db, ALICE, "reminders"))["user"]["timezone"] == "Europe/Berlin"
     await log_walk(db, ALICE, walk, zone="Asia/Tokyo")
     assert (await export_user(db, ALICE, "reminders"))["user"]["timezone"] == "Europe/Berlin"
-    vote = Vote(user_id=BOB, answer_id=1, unit_id="posture", question="q", helpful=True)
+    vote = Vote(user_id=BOB, answer_id=1, unit_id="posture", helpful=True)
     await record_vote(db, vote, now=NOW)
     assert (await export_user(db, BOB, "reminders"))["user"]["timezone"] is None
 
