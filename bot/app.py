@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot import exts
 from bot.errors import on_app_command_error
 from bot.health import GATEWAY_MAX_AGE, Health
+from bot.ratelimits import GlobalLimitWatch, cap_ratelimit_wait
 from bot.services import Services
 from knowledge.models import Library
 from knowledge.texts import Texts
@@ -90,6 +91,9 @@ class WalkWell(commands.Bot):
         reminder_sender: SenderFactory | None = None,
         **options: Any,
     ) -> None:
+        #: Global 429s seen on the wire (the reminder sender reports them as global).
+        self.global_limit = GlobalLimitWatch()
+        options.setdefault("http_trace", self.global_limit.trace)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -99,6 +103,7 @@ class WalkWell(commands.Bot):
             max_messages=None,
             **options,
         )
+        cap_ratelimit_wait(self)  # a long Retry-After comes back to the engine (bot.ratelimits)
         self.settings = settings
         self._library = library
         self._engine = engine
