@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot import exts
 from bot.errors import on_app_command_error
-from bot.health import GATEWAY_MAX_AGE, Health
+from bot.health import GATEWAY_MAX_AGE, Health, probe_database
 from bot.ratelimits import GlobalLimitWatch, cap_ratelimit_wait
 from bot.services import Services
 from knowledge.models import Library
@@ -112,6 +112,7 @@ class WalkWell(commands.Bot):
         #: Liveness for ``walkwell health``; features add their own beats (the reminder sweep).
         self.health = Health(health_file)
         self._health_task: asyncio.Task[None] | None = None
+        self._db_probe: asyncio.Task[None] | None = None
         self.tree.error(on_app_command_error)
         #: ``storage``: open the database in ``setup_hook`` (``walkwell run``); ``walkwell sync``
         #: and the in-process tests leave it off, and the features that need it say so.
@@ -146,6 +147,10 @@ class WalkWell(commands.Bot):
         await self.services.start()
         if self.health.path is not None:
             self._health_task = asyncio.create_task(self.health.run(self), name="walkwell-health")
+            if self.services.db is not None:
+                self._db_probe = asyncio.create_task(
+                    probe_database(self.health, self.services.db), name="walkwell-db-probe"
+                )
 
     async def _open_services(self) -> None:
         """Open the database and build the services over it (:meth:`Services.open`)."""
@@ -163,6 +168,9 @@ class WalkWell(commands.Bot):
         self.dispatch("reminder_sweep", report, seconds)
 
     async def close(self) -> None:
+        if self._db_probe is not None:
+            self._db_probe.cancel()
+            self._db_probe = None
         if self._health_task is not None:
             self._health_task.cancel()
             self._health_task = None
