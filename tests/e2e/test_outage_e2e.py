@@ -13,28 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sys
 import time
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from sqlalchemy.engine import make_url
 
 from schedules.store.db import Database
 from tests.e2e.harness import BotProcess
+from tests.e2e.test_shards_e2e import database_url
 from tests.fakediscord import FakeDiscord
 from tests.schedules.reminders.helpers import seed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
-ADMIN_DSN = os.environ.get(
-    "WALKWELL_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
-)
+__all__ = ["database_url"]  # the fresh-database fixture, shared with the shards test
 PEOPLE = 120
 OUTAGE_SECONDS = 40.0
 
@@ -99,34 +95,10 @@ class PgProxy:
             self._pairs.discard(pair)
 
 
-@pytest_asyncio.fixture
-async def database_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database for this test (direct URL), dropped afterwards."""
-    import asyncpg
-
-    try:
-        admin = await asyncpg.connect(ADMIN_DSN, timeout=5)
-    except Exception as exc:
-        message = f"PostgreSQL at {ADMIN_DSN} is unreachable ({type(exc).__name__}: {exc})"
-        if os.environ.get("WALKWELL_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{message}, and WALKWELL_REQUIRE_POSTGRES=1")
-        pytest.skip(f"{message}; set WALKWELL_REQUIRE_POSTGRES=1 to make this a failure")
-    name = f"ww_outage_{uuid.uuid4().hex[:10]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        base = ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-        yield f"{base}/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
 async def test_a_database_outage_mid_fan_out_loses_and_repeats_nothing(
-    tmp_path: object, database_url: str
+    tmp_path: Path, database_url: str
 ) -> None:
-    from pathlib import Path
-
-    workdir = Path(str(tmp_path))
+    workdir = tmp_path
     url = make_url(database_url)
     proxy = PgProxy(url.host or "127.0.0.1", url.port or 5432)
     await proxy.start()

@@ -82,9 +82,12 @@ async def update_subscriptions(
         )
 
 
-async def finish_deliveries(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Give deliveries their final status (``b_status``, ``b_error``) and release their lease."""
-    await update_deliveries(
+async def finish_deliveries(
+    conn: AsyncConnection, rows: Sequence[Mapping[str, Any]], *, only_claimed: bool = False
+) -> None:
+    """Give deliveries their final status (``b_status``, ``b_error``) and release their lease
+    (with ``only_claimed``, only rows still ``claimed``: see :func:`update_claimed`)."""
+    await (update_claimed if only_claimed else update_deliveries)(
         conn,
         rows,
         status=bindparam("b_status"),
@@ -305,14 +308,7 @@ class Recorder:
             lease_owner=None,
             lease_until=None,
         )
-        await update_claimed(
-            conn,
-            finish,
-            status=bindparam("b_status"),
-            error=bindparam("b_error"),
-            lease_owner=None,
-            lease_until=None,
-        )
+        await finish_deliveries(conn, finish, only_claimed=True)
         for rows, spent in ((defer, False), (counted, True)):
             values: dict[str, Any] = {
                 "lease_owner": None,
