@@ -13,7 +13,8 @@ from discord.ext import commands
 
 from bot import exts
 from bot.errors import on_app_command_error
-from bot.health import GATEWAY_MAX_AGE, Health
+from bot.health import GATEWAY_MAX_AGE, Health, probe_database
+from bot.ratelimits import GlobalLimitWatch, cap_ratelimit_wait
 from bot.services import Services
 from knowledge.models import Library
 from knowledge.texts import Texts
@@ -91,6 +92,9 @@ class WalkWell(commands.Bot):
         reminder_sender: SenderFactory | None = None,
         **options: Any,
     ) -> None:
+        #: Global 429s seen on the wire (the reminder sender reports them as global).
+        self.global_limit = GlobalLimitWatch()
+        options.setdefault("http_trace", self.global_limit.trace)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -100,6 +104,7 @@ class WalkWell(commands.Bot):
             max_messages=None,
             **options,
         )
+        cap_ratelimit_wait(self)  # a long Retry-After comes back to the engine (bot.ratelimits)
         self.settings = settings
         self._library = library
         self._engine = engine
@@ -108,6 +113,7 @@ class WalkWell(commands.Bot):
         #: Liveness for ``walkwell health``; features add their own beats (the reminder sweep).
         self.health = Health(health_file)
         self._health_task: asyncio.Task[None] | None = None
+        self._db_probe: asyncio.Task[None] | None = None
         self.tree.error(on_app_command_error)
         #: ``storage``: open the database in ``setup_hook`` (``walkwell run``); ``walkwell sync``
         #: and the in-process tests leave it off, and the features that need it say so.
@@ -142,6 +148,10 @@ class WalkWell(commands.Bot):
         await self.services.start()
         if self.health.path is not None:
             self._health_task = asyncio.create_task(self.health.run(self), name="walkwell-health")
+            if self.services.db is not None:
+                self._db_probe = asyncio.create_task(
+                    probe_database(self.health, self.services.db), name="walkwell-db-probe"
+                )
 
     async def _open_services(self) -> None:
         """Open the database and build the services over it (:meth:`Services.open`)."""
@@ -159,6 +169,9 @@ class WalkWell(commands.Bot):
         self.dispatch("reminder_sweep", report, seconds)
 
     async def close(self) -> None:
+        if self._db_probe is not None:
+            self._db_probe.cancel()
+            self._db_probe = None
         if self._health_task is not None:
             self._health_task.cancel()
             self._health_task = None

@@ -7,6 +7,9 @@ non-zero when the file is missing or old (the bot is down or its event loop is s
 is stale. Beats:
 
 - ``gateway``: recorded while the bot is connected to the gateway and ready;
+- ``database`` (with storage on): recorded after each successful round trip of
+  :func:`probe_database` (``SELECT 1`` every :data:`DB_PROBE_EVERY` seconds, each bounded by
+  :data:`DB_PROBE_TIMEOUT`); stale when the database has not answered for :data:`DB_MAX_AGE`;
 - anything a feature adds with :meth:`Health.beat`, e.g. the reminder sweep after each run:
   ``bot.health.beat("sweep", max_age=180)``.
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 import time
@@ -25,11 +29,55 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+log = logging.getLogger(__name__)
+
 #: How often the bot rewrites the file, and how old the file may get before it counts as dead.
 WRITE_INTERVAL = 10.0
 FILE_MAX_AGE = 60.0
 #: How long the gateway may be away (discord.py reconnects by itself well within this).
 GATEWAY_MAX_AGE = 90.0
+#: The database probe: how often it asks, how long one answer may take, and how long the
+#: database may stay silent before the bot counts as unhealthy.
+DB_PROBE_EVERY = 10.0
+DB_PROBE_TIMEOUT = 10.0
+DB_MAX_AGE = 60.0
+
+
+class _Probed(Protocol):
+    def read(self) -> Any: ...
+
+
+async def probe_database(
+    health: Health,
+    db: _Probed,
+    *,
+    every: float = DB_PROBE_EVERY,
+    answer_within: float = DB_PROBE_TIMEOUT,
+    max_age: float = DB_MAX_AGE,
+) -> None:
+    """Until cancelled: a ``SELECT 1`` round trip every ``every`` seconds; each answer records
+    the ``database`` beat. A database that is down or hung stops the beat, and after
+    ``max_age`` seconds ``walkwell health`` fails."""
+    from sqlalchemy import text
+
+    async def ask() -> None:
+        async with db.read() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    failing = False
+    while True:
+        try:
+            await asyncio.wait_for(ask(), answer_within)
+        except Exception as exc:  # any failure just leaves the beat to age
+            if not failing:
+                log.warning("the database does not answer (%s)", type(exc).__name__)
+            failing = True
+        else:
+            if failing:
+                log.info("the database answers again")
+            failing = False
+            health.beat("database", max_age)
+        await asyncio.sleep(every)
 
 
 class _Gateway(Protocol):

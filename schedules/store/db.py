@@ -48,6 +48,12 @@ SCRIPT_LOCATION = "schedules.store:migrations"
 #: Key of the PostgreSQL advisory lock held while migrating ("walkwell" in ASCII, as a number).
 MIGRATION_LOCK_KEY = 0x77616C6B77656C6C
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: PostgreSQL: seconds to open a connection, to run one statement, and to wait for a pooled
+#: connection. A database that hangs fails a handler or a sweep after these, instead of hanging
+#: it (the sweep retries, the recorder keeps its batch).
+PG_CONNECT_TIMEOUT = 5.0
+PG_COMMAND_TIMEOUT = 30.0
+PG_POOL_TIMEOUT = 10.0
 #: Execution option marking a read-only transaction (a plain deferred BEGIN on SQLite).
 READ_ONLY = "walkwell_read_only"
 
@@ -77,6 +83,12 @@ def create_engine(target: DatabaseSettings | str | None = None, **kwargs: Any) -
         _tune_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_timeout", PG_POOL_TIMEOUT)
+    kwargs["connect_args"] = {
+        "timeout": PG_CONNECT_TIMEOUT,
+        "command_timeout": PG_COMMAND_TIMEOUT,
+        **kwargs.get("connect_args", {}),
+    }
     return create_async_engine(url, **kwargs)
 
 

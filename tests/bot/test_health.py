@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import unittest.mock
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,3 +88,49 @@ async def test_health_follows_the_running_bot(tmp_path: Path) -> None:
         # Stopped: the file is gone at once, and health says so.
         result = await walkwell(fake, tmp_path, "health")
         assert result.returncode == 1
+
+
+async def _until(condition: Any) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition never held")
+
+
+async def test_the_database_beat_stops_when_the_database_stops_answering() -> None:
+    """The ``database`` beat is recorded while ``SELECT 1`` answers and ages while it does not,
+    so ``walkwell health`` fails after a minute of silence."""
+    from contextlib import asynccontextmanager
+
+    clock = [1000.0]
+    beats = health.Health(None, clock=lambda: clock[0])
+    answering = [True]
+    asked = asyncio.Event()
+
+    class Db:
+        @asynccontextmanager
+        async def read(self) -> Any:
+            asked.set()
+            if not answering[0]:
+                await asyncio.sleep(3600)  # a hung database
+            conn = unittest.mock.AsyncMock()
+            yield conn
+
+    task = asyncio.create_task(health.probe_database(beats, Db(), every=0.01, answer_within=0.05))
+    try:
+        await _until(lambda: "database" in beats.beats)
+        assert beats.beats["database"] == {"at": 1000.0, "max_age": health.DB_MAX_AGE}
+        answering[0] = False
+        clock[0] = 1100.0
+        for _ in range(10):  # several probes, none answered in time
+            asked.clear()
+            await asked.wait()
+        assert beats.beats["database"]["at"] == 1000.0
+        data = {"written_at": 1100.0, "beats": {"gateway": {"at": 1100.0, "max_age": 90}}}
+        data["beats"]["database"] = beats.beats["database"]
+        assert health.check(data, 1100.0) == ["database stale for 100s"]
+        answering[0] = True
+        await _until(lambda: beats.beats["database"]["at"] == 1100.0)
+    finally:
+        task.cancel()

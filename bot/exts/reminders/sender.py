@@ -10,8 +10,11 @@ The engine decides who is due and records what was delivered; this module only t
   whatever the text holds.
 - Every send carries the engine's nonce; discord.py sets ``enforce_nonce`` with it, so a retried
   send of the same reminder returns the first message instead of posting a second one.
-- discord.py's own 429 retries are capped (``max_ratelimit_timeout`` on the client): a long wait
-  comes back as ``rate_limited`` and the engine reschedules instead of holding a worker.
+- discord.py's own 429 retries are capped (``max_ratelimit_timeout`` on the client, set by
+  :func:`bot.ratelimits.cap_ratelimit_wait`): a long wait comes back as ``rate_limited`` and the
+  engine reschedules instead of holding a worker; a global one (seen on the wire by the client's
+  :class:`~bot.ratelimits.GlobalLimitWatch`) is reported as global, so the engine pauses its
+  whole send budget.
 """
 
 from __future__ import annotations
@@ -53,11 +56,15 @@ class DiscordSender:
         metrics.reminder(outcome.status)
         return outcome
 
+    def _global(self) -> bool:
+        watch = getattr(self.client, "global_limit", None)
+        return bool(watch is not None and watch.active())
+
     async def _outcome(self, item: Outgoing) -> SendOutcome:
         try:
             return await self._send(item)
         except discord.RateLimited as exc:
-            return SendOutcome.rate_limited(exc.retry_after)
+            return SendOutcome.rate_limited(exc.retry_after, is_global=self._global())
         except discord.Forbidden as exc:
             if item.where == "dm":  # 50007: the user closed their DMs, or shares no server
                 return SendOutcome.blocked_dm()
@@ -68,7 +75,7 @@ class DiscordSender:
         except discord.HTTPException as exc:
             if exc.status == 429:
                 retry = float(getattr(exc.response, "headers", {}).get("Retry-After", 1) or 1)
-                return SendOutcome.rate_limited(retry)
+                return SendOutcome.rate_limited(retry, is_global=self._global())
             return SendOutcome.error(f"HTTP {exc.status} {exc.code}")
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return SendOutcome.error(type(exc).__name__)

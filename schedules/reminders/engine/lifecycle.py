@@ -28,7 +28,7 @@ from schedules.reminders.delivery import Sender, TokenBucket
 from schedules.reminders.engine.claims import Claimer, WeekPlanner, anything_due
 from schedules.reminders.engine.jobs import Clock, Job, SweepReport, utc_now
 from schedules.reminders.engine.recorder import Recorder
-from schedules.reminders.engine.send import Sending
+from schedules.reminders.engine.send import ClaimCheck, Sending
 from schedules.settings import ReminderSettings
 from schedules.store.db import Database, dialect_insert
 from schedules.store.schema import sweepers_table
@@ -167,7 +167,10 @@ class ReminderEngine:
 
     def forget_user(self, user_id: int) -> None:
         """The user stopped reminders or deleted their data: drop whatever this process has
-        claimed for them and not sent yet (called by :class:`ReminderService`)."""
+        claimed for them and not sent yet (called by :class:`ReminderService`). Other processes
+        learn it from the database: their senders re-check each job's claims before sending
+        (:class:`~.send.ClaimCheck`), and the recorder never moves a row that is no longer
+        ``claimed``."""
         self._forgotten[user_id] = self._seq
 
     async def _tick(self) -> None:
@@ -251,6 +254,9 @@ class ReminderEngine:
                     await queue.put(None)
                 await asyncio.gather(*workers)
                 if recorder is not None:
+                    # a failed write is retried until it lands (or the engine stops): ending the
+                    # sweep earlier would let the next one retake and resend those claims
+                    await recorder.settle(lambda: self._stopping)
                     await recorder.close()
                 self._forgotten.clear()
                 self.sweeping_since = None
@@ -309,6 +315,7 @@ class ReminderEngine:
             fixed_now=now,
             stopping=lambda: self._stopping,
             cancelled=self._cancelled,
+            check=ClaimCheck(self.db, self.owner, lambda: now or self.clock()),
         )
 
     def _cancelled(self, job: Job) -> bool:

@@ -2,6 +2,14 @@
 
 :func:`update_deliveries` and :func:`update_subscriptions` are the one place a sweep updates rows
 by id (``b_id``) or user (``b_uid``); the claim transaction (:mod:`.claims`) uses them too.
+
+Faults: an outcome only ever moves a row that is still ``claimed`` (an erase deletes the row, a
+``/reminders stop`` marks it ``skipped``; neither is overwritten by ``sent``). A batch that
+failed to write (the database is down) is kept and written again with back-off
+(:data:`RETRY_DELAYS`), merged with whatever came in meanwhile; the sweep waits for it
+(:meth:`Recorder.settle`) before it ends, so its claims are never retaken and sent twice after
+their lease. Only at stop (:meth:`Recorder.close`) does the recorder give up, after
+``close_timeout`` seconds: those claims then retry after their lease with the same nonce.
 """
 
 from __future__ import annotations
@@ -9,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,9 +29,19 @@ from schedules.reminders.engine.jobs import Item
 from schedules.store.db import Database
 from schedules.store.schema import deliveries_table, snoozes_table, subscriptions_table
 
-__all__ = ["Recorder", "finish_deliveries", "update_deliveries", "update_subscriptions"]
+__all__ = [
+    "RETRY_DELAYS",
+    "Recorder",
+    "finish_deliveries",
+    "update_claimed",
+    "update_deliveries",
+    "update_subscriptions",
+]
 
 log = logging.getLogger(__name__)
+
+#: Seconds between attempts to write a batch that failed (the last one repeats).
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
 
 deliveries = deliveries_table
 subs = subscriptions_table
@@ -40,6 +58,20 @@ async def update_deliveries(
         )
 
 
+async def update_claimed(
+    conn: AsyncConnection, rows: Sequence[Mapping[str, Any]], **values: Any
+) -> None:
+    """Like :func:`update_deliveries`, but only rows still ``claimed`` move: an outcome never
+    overwrites what an erase, a stop or another process decided meanwhile."""
+    if rows:
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id == bindparam("b_id"), deliveries.c.status == "claimed")
+            .values(**values),
+            list(rows),
+        )
+
+
 async def update_subscriptions(
     conn: AsyncConnection, rows: Sequence[Mapping[str, Any]], **values: Any
 ) -> None:
@@ -50,9 +82,12 @@ async def update_subscriptions(
         )
 
 
-async def finish_deliveries(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Give deliveries their final status (``b_status``, ``b_error``) and release their lease."""
-    await update_deliveries(
+async def finish_deliveries(
+    conn: AsyncConnection, rows: Sequence[Mapping[str, Any]], *, only_claimed: bool = False
+) -> None:
+    """Give deliveries their final status (``b_status``, ``b_error``) and release their lease
+    (with ``only_claimed``, only rows still ``claimed``: see :func:`update_claimed`)."""
+    await (update_claimed if only_claimed else update_deliveries)(
         conn,
         rows,
         status=bindparam("b_status"),
@@ -69,13 +104,29 @@ class Recorder:
     seconds or ``max_batch`` outcomes), each batch in one transaction. One commit per send would
     make every worker queue on SQLite's single write lock and cost a round trip per reminder.
     If the process dies before a batch is written, those deliveries are still ``claimed``: they
-    are retried after their lease with the same nonce, which Discord deduplicates.
+    are retried after their lease with the same nonce, which Discord deduplicates. A batch that
+    failed to write is kept and retried (see the module docstring).
     """
 
-    def __init__(self, db: Database, *, max_batch: int = 100, max_delay: float = 0.05) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_batch: int = 100,
+        max_delay: float = 0.05,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+        close_timeout: float = 10.0,
+    ) -> None:
         self.db = db
         self.max_batch = max_batch
         self.max_delay = max_delay
+        self.retry_delays = tuple(retry_delays) or (1.0,)
+        self.close_timeout = close_timeout
+        #: Failed writes so far for the pending outcomes (0: the last write succeeded).
+        self.failures = 0
+        self._settled = asyncio.Event()
+        self._settled.set()
+        self._closing = asyncio.Event()
         self._sent: list[dict[str, Any]] = []
         self._finish: list[dict[str, Any]] = []
         self._defer: list[dict[str, Any]] = []
@@ -94,6 +145,7 @@ class Recorder:
         return len(self._sent) + len(self._finish) + len(self._defer) + len(self._defer_counted)
 
     def _added(self) -> None:
+        self._settled.clear()
         self._wake.set()
         if self._size() >= self.max_batch:
             self._urgent.set()
@@ -158,20 +210,54 @@ class Recorder:
             self._wake.clear()
             if not self._closed:
                 self._urgent.clear()
-            await self._flush()
+            if await self._flush():
+                if self._size() == 0 and not (self._dm or self._pause):
+                    self._settled.set()
+            else:
+                delay = self.retry_delays[min(self.failures - 1, len(self.retry_delays) - 1)]
+                self._wake.set()  # go again after the back-off, pending or not
+                with contextlib.suppress(TimeoutError):  # close() shortens the wait
+                    await asyncio.wait_for(self._closing.wait(), delay)
+                if self._closed:
+                    await asyncio.sleep(min(delay, 0.5))
+                continue
             if self._closed:
-                await self._flush()
                 return
 
+    async def settle(self, stopping: Callable[[], bool] | None = None) -> bool:
+        """Wait until every outcome handed in so far is written (retrying through an outage),
+        or until ``stopping()`` says the engine is stopping. True when all is written."""
+        while not self._settled.is_set():
+            if stopping is not None and stopping():
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._settled.wait(), 0.5)
+        return True
+
     async def close(self) -> None:
-        """Write everything still pending, now."""
+        """Write everything still pending, now; give up after ``close_timeout`` seconds (those
+        claims retry after their lease, with the same nonce)."""
         self._closed = True
+        self._closing.set()
         self._urgent.set()
         self._wake.set()
-        if self._task is not None:
-            await self._task
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), self.close_timeout)
+        except TimeoutError:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            log.error(
+                "could not record %d delivery outcomes before stopping; those claims are "
+                "retried after their lease",
+                self._size(),
+            )
 
-    async def _flush(self) -> None:
+    async def _flush(self) -> bool:
+        """Write what is pending in one transaction. On failure everything stays pending
+        (merged with what arrives meanwhile) and False is returned."""
         sent, self._sent = self._sent, []
         finish, self._finish = self._finish, []
         defer, self._defer = self._defer, []
@@ -179,15 +265,27 @@ class Recorder:
         dm, self._dm = self._dm, {}
         pauses, self._pause = self._pause, {}
         if not (sent or finish or defer or counted or dm or pauses):
-            return
+            return True
         try:
             async with self.db.begin() as conn:
                 await self._write(conn, sent, finish, defer, counted, dm, pauses)
-        except Exception:
-            log.exception(
-                "recording %d delivery outcomes failed; those claims are retried after the lease",
+        except Exception as exc:
+            self.failures += 1
+            self._sent[:0] = sent
+            self._finish[:0] = finish
+            self._defer[:0] = defer
+            self._defer_counted[:0] = counted
+            self._dm = {**dm, **self._dm}
+            self._pause = {**pauses, **self._pause}
+            log.warning(
+                "recording %d delivery outcomes failed (%s, attempt %d); kept and retried",
                 len(sent) + len(finish) + len(defer) + len(counted),
+                type(exc).__name__,
+                self.failures,
             )
+            return False
+        self.failures = 0
+        return True
 
     @staticmethod
     async def _write(
@@ -199,7 +297,7 @@ class Recorder:
         dm: dict[int, int | None],
         pauses: dict[int, tuple[str, datetime]],
     ) -> None:
-        await update_deliveries(
+        await update_claimed(
             conn,
             sent,
             status="sent",
@@ -210,7 +308,7 @@ class Recorder:
             lease_owner=None,
             lease_until=None,
         )
-        await finish_deliveries(conn, finish)
+        await finish_deliveries(conn, finish, only_claimed=True)
         for rows, spent in ((defer, False), (counted, True)):
             values: dict[str, Any] = {
                 "lease_owner": None,
@@ -219,7 +317,7 @@ class Recorder:
             }
             if not spent:  # the retake adds one back
                 values["attempts"] = deliveries.c.attempts - 1
-            await update_deliveries(conn, rows, **values)
+            await update_claimed(conn, rows, **values)
         await update_subscriptions(
             conn,
             [{"b_uid": u, "b_dm": c} for u, c in dm.items()],
