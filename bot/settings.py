@@ -124,6 +124,8 @@ class BotSettings(BaseSettings):
     health_file: str = "data/health.json"
     #: Log lines as plain text, or one JSON object per line (for log collectors).
     log_format: Literal["text", "json"] = "text"
+    #: Fair use: how many questions (/ask, mentions, DMs) one person may ask in any 60 seconds.
+    ask_per_minute: int = Field(default=6, ge=1, le=10_000)
     #: Serve Prometheus metrics on this port (``/metrics``); unset (the default): no metrics server.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     #: The address the metrics server listens on (all interfaces by default, for containers).

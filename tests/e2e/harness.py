@@ -28,7 +28,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.fakediscord import FakeDiscord
+from tests.fakediscord import FakeDiscord, FakeMessage, FakeUser
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: the real bot's start-up, exactly as `python -m bot`
@@ -61,6 +61,9 @@ def bot_environment(
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
     env["PYTHONUNBUFFERED"] = "1"
     env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    # The tests of other features ask many questions as one person: fair use has its own test
+    # (test_trust_e2e.py), at the contract's 6 a minute.
+    env["WALKWELL_ASK_PER_MINUTE"] = "1000"
     if extra:
         env.update(extra)
     return env
@@ -249,3 +252,16 @@ async def running_bot(
             await bot.stop()
             if check_exit:
                 bot.assert_clean_exit()
+
+
+async def confirm_erase(fake: FakeDiscord, user: FakeUser, prompt: FakeMessage) -> None:
+    """Press ``/privacy delete``'s confirm button as ``user``: acknowledged at once (a deferred
+    update), then the prompt becomes the result once everything is erased."""
+    erase = next(c for c in prompt.custom_ids() if c.startswith("ww:priv:del:"))
+    click = await fake.click(user, prompt, erase)
+    assert (await click.response(timeout=5)).type == 6
+    await fake.wait_until(
+        lambda: not prompt.components and "erased" in prompt.text(),
+        timeout=10,
+        what="the delete prompt to show its result",
+    )

@@ -41,6 +41,7 @@ CONTRACT: dict[str, dict[str, tuple[int, bool]]] = {
     "walk": {},
     "progress": {"weeks": (4, False)},
     "privacy": {},
+    "club": {},
 }
 
 QUESTIONS = {

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.harness import running_bot, walkwell
+from tests.e2e.harness import confirm_erase, running_bot, walkwell
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeInteraction, FakeMessage, FakeUser
 from tests.fakediscord.models import MANAGE_GUILD, SEND_MESSAGES
 
@@ -139,8 +139,7 @@ async def test_club_over_the_wire(tmp_path: Path) -> None:
 
             # -- the erase of a presser -----------------------------------------------------------
             prompt = await private(fake, carol, "privacy delete", general)
-            erase = next(c for c in prompt.custom_ids() if c.startswith("ww:priv:del:"))
-            assert (await (await fake.click(carol, prompt, erase)).response(timeout=5)).type == 7
+            await confirm_erase(fake, carol, prompt)
             assert "Today: 2 walked" in (await private(fake, bob, "club status", general)).text()
             assert len(calls_in(fake, walks)) == 1
 

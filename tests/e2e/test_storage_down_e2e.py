@@ -62,6 +62,11 @@ async def logged(bot: BotProcess, line: str, count: int) -> int:
     return bot.log_text().count(line)
 
 
+def _answers_kept(path: Path) -> int:
+    with contextlib.closing(sqlite3.connect(path, timeout=1)) as conn:
+        return int(conn.execute("SELECT count(*) FROM answers").fetchone()[0])
+
+
 def erase_button(msg: FakeMessage) -> str:
     return next(c for c in msg.custom_ids() if c.startswith("ww:priv:del:"))
 
@@ -88,6 +93,12 @@ async def test_questions_are_answered_while_storage_fails(tmp_path: Path) -> Non
 
             prompt = await (await fake.slash(cast.alice, "privacy delete", channel=general)).final(
                 timeout=10
+            )
+            # the answer's bookkeeping (its question, kept for votes) is written before the lock
+            await fake.wait_until(
+                lambda: _answers_kept(tmp_path / "walkwell.db") == 1,
+                timeout=10,
+                what="the first answer's question to be kept",
             )
 
             with locked(tmp_path / "walkwell.db"):

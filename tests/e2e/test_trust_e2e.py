@@ -18,7 +18,7 @@ import pytest
 
 from knowledge.content import default_library
 from knowledge.texts import Texts
-from tests.e2e.harness import running_bot, walkwell
+from tests.e2e.harness import confirm_erase, running_bot, walkwell
 from tests.e2e.test_journal_e2e import answered, private
 from tests.fakediscord import FakeChannel, FakeDiscord, FakeMessage, FakeUser
 from tests.fakediscord.cast import Cast
@@ -66,7 +66,9 @@ async def test_privacy_and_fair_use_over_the_wire(tmp_path: Path) -> None:
         synced = await walkwell(fake, tmp_path, "sync")
         assert synced.returncode == 0, synced.output
 
-        async with running_bot(fake, tmp_path, ready_timeout=60):
+        async with running_bot(
+            fake, tmp_path, ready_timeout=60, env={"WALKWELL_ASK_PER_MINUTE": "6"}
+        ):
             # -- a vote names no question -------------------------------------------------------
             answer = await answered(
                 await fake.slash(alice, "ask", {"question": QUESTION}, channel=general)
@@ -80,8 +82,7 @@ async def test_privacy_and_fair_use_over_the_wire(tmp_path: Path) -> None:
             assert "treadmill" in await export(fake, alice, general)  # hers, while she keeps it
 
             prompt = await private(fake, alice, "privacy delete", general)
-            erase = next(c for c in prompt.custom_ids() if c.startswith("ww:priv:del:"))
-            await (await fake.click(alice, prompt, erase)).response(timeout=5)
+            await confirm_erase(fake, alice, prompt)
             assert "treadmill" not in await export(fake, alice, general)
             bobs = await export(fake, bob, general)
             assert json.loads(bobs)["feedback"] and "treadmill" not in bobs
