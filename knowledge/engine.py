@@ -117,10 +117,12 @@ class Tuning:
     #: an answer offers its runner-ups when its score is below this (weak)...
     confident: float = 0.75
     #: ...or when a runner-up reaches this share of the best score (close)
-    close_ratio: float = 0.85
+    close_ratio: float = 0.7
     #: off-topic examples: ``none`` when the nearest one beats the best unit's semantic score by
     #: more than this margin (negative: a little below the unit still counts)
     offtopic_margin: float = 0.0
+    #: ...and only when that example is at least this near (a faint likeness decides nothing)
+    offtopic_min: float = 0.4
     #: ...unless the unit's own phrases are this strong (the message names a unit's topic)
     offtopic_phrase_guard: float = 6.0
     #: several sentences: the story's share of the semantic and phrase scores (question: 1 - it)
@@ -213,8 +215,13 @@ _MD_RE = re.compile(r"[*_`#>]|^\s*[-•]\s*", re.MULTILINE)
 _CHAT_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|(?<=[.!?])(?=[A-Z])|\n+|\s+-\s+|\s*[;:]\s+")
 _QUESTION_START = frozenset(
     "how what whats what's which when where who why is are am was were do does did can could "
-    "should shall will would may might any anyone anything tips advice help".split()
+    "should shall will would may might any anyone anything tips advice help wondering wonder "
+    "curious".split()
 )
+
+
+#: a question sentence of fewer words than this reads the sentence before it too
+SHORT_QUESTION = 7
 
 
 def question_part(text: str) -> str | None:
@@ -237,6 +244,9 @@ def question_part(text: str) -> str | None:
     last = max(i for i, f in enumerate(flags) if f)
     first = last
     while first > 0 and flags[first - 1]:
+        first -= 1
+    # A short question ("does that matter?") leans on the sentence before it.
+    if first > 0 and len(" ".join(parts[first : last + 1]).split()) < SHORT_QUESTION:
         first -= 1
     focus = " ".join(parts[first : last + 1])
     return focus if len(focus.split()) >= 2 else None
@@ -531,7 +541,8 @@ class Engine:
         k = int(np.argmax(sims))
         if float(scores.fuzzy[best]) >= 0.9 or float(scores.phrases[best]) >= t.offtopic_phrase_guard:
             return ""
-        if float(sims[k]) > float(scores.semantic[best]) + t.offtopic_margin:
+        near = float(sims[k])
+        if near >= t.offtopic_min and near > float(scores.semantic[best]) + t.offtopic_margin:
             return "treatment" if self._offtopic_treatment[k] else "off_topic"
         return ""
 
