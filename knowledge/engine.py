@@ -120,11 +120,11 @@ class Tuning:
     close_ratio: float = 0.7
     #: off-topic examples: ``none`` when the nearest one beats the best unit's semantic score by
     #: more than this margin (negative: a little below the unit still counts)
-    offtopic_margin: float = 0.0
+    offtopic_margin: float = 0.03
     #: ...and only when that example is at least this near (a faint likeness decides nothing)
     offtopic_min: float = 0.4
     #: ...unless the unit's own phrases are this strong (the message names a unit's topic)
-    offtopic_phrase_guard: float = 6.0
+    offtopic_phrase_guard: float = 9.0
     #: several sentences: the story's share of the semantic and phrase scores (question: 1 - it)
     story_weight: float = 0.35
 
