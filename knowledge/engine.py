@@ -420,8 +420,11 @@ class Engine:
         use_embeddings: bool = True,
         index_path: Path | None = INDEX_PATH,
         tuning: Tuning | None = None,
+        offtopic: dict[str, list[str]] | None = None,
     ) -> Engine:
         """Build the engine: content, matching data, red flags, model and vector index.
+
+        ``offtopic`` replaces the shipped ``offtopic.yaml`` groups (an edited content folder).
 
         The vector index is read from ``index_path`` when it matches the model and the content;
         otherwise it is rebuilt (and written back when the folder is writable).
@@ -430,27 +433,25 @@ class Engine:
             library = default_library()
         matching = MatchingData(library, load_matching())
         checker = RedFlagChecker(load_redflags())
-        offtopic = offtopic_texts(load_offtopic())
+        pairs = offtopic_texts(load_offtopic() if offtopic is None else offtopic)
         common = emb.known_words()
         analyzer = Analyzer(matching.rewrites, matching.words() | checker.words(), common)
         embedder = emb.try_load() if use_embeddings else None
         index: VectorIndex | None = None
         if embedder is not None:
-            texts = _all_texts(matching, checker, offtopic)
+            texts = _all_texts(matching, checker, pairs)
             key = index_key(embedder.model_id, texts)
             if index_path is not None and index_path.is_file():
                 index = read_index(index_path, key)
             if index is None:
                 log.info("embedding index is stale or missing: rebuilding (%d texts)", len(texts))
-                index, key = build_index(
-                    embedder, matching, checker, list(library.units), offtopic
-                )
+                index, key = build_index(embedder, matching, checker, list(library.units), pairs)
                 if index_path is not None:
                     try:
                         save_index(index_path, index, key)
                     except OSError as exc:
                         log.info("could not save the embedding index to %s: %s", index_path, exc)
-        return cls(library, matching, checker, analyzer, embedder, index, tuning, offtopic)
+        return cls(library, matching, checker, analyzer, embedder, index, tuning, pairs)
 
     @property
     def semantic(self) -> bool:
@@ -533,13 +534,16 @@ class Engine:
         return (1.0 - w) * q_vec + w * vec
 
     def _offtopic(self, query: np.ndarray | None, scores: Scores, best: int) -> str:
-        """"off_topic"/"treatment" when an off-topic example is nearer than any unit, else ""."""
+        """ "off_topic"/"treatment" when an off-topic example is nearer than any unit, else ""."""
         if query is None or self.index is None or not len(self.offtopic):
             return ""
         t = self.tuning
         sims = self.index.offtopic_vectors @ query
         k = int(np.argmax(sims))
-        if float(scores.fuzzy[best]) >= 0.9 or float(scores.phrases[best]) >= t.offtopic_phrase_guard:
+        if (
+            float(scores.fuzzy[best]) >= 0.9
+            or float(scores.phrases[best]) >= t.offtopic_phrase_guard
+        ):
             return ""
         near = float(sims[k])
         if near >= t.offtopic_min and near > float(scores.semantic[best]) + t.offtopic_margin:
@@ -569,7 +573,7 @@ class Engine:
             return None
 
     def _not_covered(self, stems: Sequence[str], index: dict[str, list[int]]) -> str:
-        """"treatment", "not_covered" or "" for the words of a message (``allow`` masks)."""
+        """ "treatment", "not_covered" or "" for the words of a message (``allow`` masks)."""
         masked: set[int] = set()
         for p in self.matching.allow:
             for s, e in p.spans(stems, index):

@@ -121,6 +121,8 @@ MESSAGE_KEYS: dict[str, frozenset[str]] = {
     "error_cooldown": _p("seconds"),
     "error_not_allowed": _NONE,
     "error_bad_input": _NONE,
+    # answers: medication, injections, surgery and other treatments (engine reason "treatment")
+    "not_in_guide_treatment": _NONE,
 }
 
 #: ``progress.yaml``: every key, and the placeholders it may use.
