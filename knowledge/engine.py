@@ -224,6 +224,24 @@ _QUESTION_START = frozenset(
 SHORT_QUESTION = 7
 
 
+_BACK_PRONOUNS = frozenset({"them", "these", "those", "they"})
+#: "it" after these is usually no reference ("is it ok to...", "does it matter")
+_DUMMY_IT_AFTER = frozenset(
+    "is was isn't would will does did can could should make makes".split()
+)
+
+
+def _points_back(sentence: str) -> bool:
+    """True when a question refers to something named before it ("take it", "are they")."""
+    words = re.findall(r"[a-z']+", sentence.lower())
+    for i, w in enumerate(words):
+        if w in _BACK_PRONOUNS:
+            return True
+        if w == "it" and i > 0 and words[i - 1] not in _DUMMY_IT_AFTER:
+            return True
+    return False
+
+
 def question_part(text: str) -> str | None:
     """The question sentence(s) of a message that also tells a story; None when the message is
     one sentence, all questions, or holds no recognisable question.
@@ -245,8 +263,10 @@ def question_part(text: str) -> str | None:
     first = last
     while first > 0 and flags[first - 1]:
         first -= 1
-    # A short question ("does that matter?") leans on the sentence before it.
-    if first > 0 and len(" ".join(parts[first : last + 1]).split()) < SHORT_QUESTION:
+    # A short question ("does that matter?"), or one that points back ("can I take it with
+    # coffee?"), leans on the sentence before it.
+    focus_words = " ".join(parts[first : last + 1]).split()
+    if first > 0 and (len(focus_words) < SHORT_QUESTION or _points_back(parts[first])):
         first -= 1
     focus = " ".join(parts[first : last + 1])
     return focus if len(focus.split()) >= 2 else None

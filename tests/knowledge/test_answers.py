@@ -47,6 +47,11 @@ def _got(r: Result) -> str:
             "My physio is great. I had surgery last year. what shoes should I wear for walking",
             "what shoes should I wear for walking",
         ),
+        # a question that points back reads the sentence before it
+        (
+            "My doctor gave me naproxen last week. Is it ok to take it with coffee before I go?",
+            "My doctor gave me naproxen last week. Is it ok to take it with coffee before I go?",
+        ),
         # a short question reads the sentence before it
         (
             "I carry a heavy bag on one shoulder. Does that matter?",
