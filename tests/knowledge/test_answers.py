@@ -96,18 +96,26 @@ def test_offtopic_examples_are_in_the_index(engine: Engine) -> None:
     assert TREATMENT_GROUP in groups
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "my character in the game walks so slowly, how do i make him run",
-        "how many times a day should my spaniel go for a walk",
-        "how do i animate a walk cycle for a cartoon dog",
-        "anyone up for the quiz later",
-    ],
-)
-def test_offtopic_messages_using_the_guides_words_are_none(engine: Engine, text: str) -> None:
+#: off-topic messages that use the guide's words, and treatment questions (own examples)
+NOT_IN_THE_GUIDE = {
+    "my character in the game walks so slowly, how do i make him run": "off_topic",
+    "how many times a day should my spaniel go for a walk": "off_topic",
+    "how do i animate a walk cycle for a cartoon dog": "off_topic",
+    "anyone up for the quiz later": "off_topic",
+    "can i take naproxen before a long walk": "treatment",
+    "would a cortisone injection let me walk further": "treatment",
+    "is a chiropractor better than walking for my back": "treatment",
+    "after my walk my back is sore, which painkiller works best": "treatment",
+}
+
+
+@pytest.mark.parametrize(("text", "reason"), NOT_IN_THE_GUIDE.items())
+def test_offtopic_and_treatment_messages_are_none_of_their_kind(
+    engine: Engine, text: str, reason: str
+) -> None:
     r = engine.answer(text)
-    assert r.kind == "none", (text, r)
+    assert (r.kind, r.reason) == ("none", reason), (text, r)
+    assert r.to_json()["kind"] == "none"
 
 
 def test_an_edited_offtopic_file_changes_the_answer(tmp_path: Path, engine: Engine) -> None:
@@ -127,24 +135,6 @@ def test_an_edited_offtopic_file_changes_the_answer(tmp_path: Path, engine: Engi
     )
     after = edited.answer(text)
     assert after.kind == "none" and after.reason == "off_topic", (before, after)
-
-
-# -- treatments ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "can i take naproxen before a long walk",
-        "would a cortisone injection let me walk further",
-        "is a chiropractor better than walking for my back",
-        "after my walk my back is sore, which painkiller works best",
-    ],
-)
-def test_treatment_questions_get_the_clinician_pointer(engine: Engine, text: str) -> None:
-    r = engine.answer(text)
-    assert (r.kind, r.reason) == ("none", "treatment"), (text, r)
-    assert r.to_json()["kind"] == "none"
 
 
 def test_the_treatment_message_exists() -> None:
