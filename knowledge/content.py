@@ -126,6 +126,7 @@ class _NotCoveredIn(_Strict):
     phrases: list[Word] = Field(default_factory=list)
     allow: list[Word] = Field(default_factory=list)
     treatment: list[Word] = Field(default_factory=list)
+    anywhere: list[Word] = Field(default_factory=list)
 
 
 class _MatchUnitIn(_Strict):

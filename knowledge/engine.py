@@ -262,6 +262,8 @@ class Engine:
         nc_stems, nc_index = (q.stems, q_index) if q is not None and q_index else (a.stems, index)
         if scores.fuzzy[best] < 0.9:
             reason = self._not_covered(nc_stems, nc_index)
+            if not reason and _phrase_hits(self.matching.anywhere, a.stems, index):
+                reason = "not_covered"
             if reason:
                 return Result(
                     "none", None, _clip(top), self._suggest(scores, order, on_topic), reason=reason

@@ -55,6 +55,8 @@ class MatchingData:
         self.not_covered = [Phrase(p) for p in nc.get("phrases") or []]
         self.allow = [Phrase(p) for p in nc.get("allow") or []]
         self.treatment = [Phrase(p) for p in nc.get("treatment") or []]
+        #: not covered wherever they stand, story included (a condition that changes the answer)
+        self.anywhere = [Phrase(p) for p in nc.get("anywhere") or []]
 
         self.units: dict[str, UnitMatcher] = {}
         #: texts to embed: (unit id, kind, text); kind 0 = question-like, 1 = body sentence
@@ -90,7 +92,7 @@ class MatchingData:
                 out.update(normalise(p.text).split())
             for e in m.examples:
                 out.update(e.split())
-        for p in self.topic + self.not_covered + self.allow + self.treatment:
+        for p in self.topic + self.not_covered + self.allow + self.treatment + self.anywhere:
             out.update(normalise(p.text).split())
         return out
 
