@@ -21,9 +21,10 @@ Order of decisions for one message:
    runner-ups ride along as suggestions when the best is weak or another unit is close.
 
 The question sentence first: in a message of several sentences (a story, then a question), the
-not-covered check reads only the question sentence(s), and the scores weigh them above the story
-(:func:`question_part`), so a passing word in the story (a job, a physio, lifting a box) neither
-trips "not covered" nor steers the answer.
+not-covered check reads only the question sentence(s), and the phrase and near-verbatim scores
+weigh them above the story (:func:`question_part`), so a passing word in the story (a job, a
+physio, lifting a box) neither trips "not covered" nor steers the answer. The model reads the
+whole message (one model run per message; ``Tuning.embed_focus`` adds a second for the question).
 
 Without the model (missing, hash mismatch, ``WALKWELL_NO_EMBEDDINGS=1``) the engine still works on
 phrases and fuzzy matching alone, with a warning in the log.
@@ -133,8 +134,12 @@ class Tuning:
     offtopic_min: float = 0.4
     #: ...unless the unit's own phrases are this strong (the message names a unit's topic)
     offtopic_phrase_guard: float = 9.0
-    #: several sentences: the story's share of the semantic and phrase scores (question: 1 - it)
+    #: several sentences: the story's share of the phrase score (question: 1 - it), and of the
+    #: semantic score when ``embed_focus``
     story_weight: float = 0.35
+    #: embed the question sentence(s) apart too (a second model run for long messages: on the tune
+    #: splits it changed one answer in 450 and raised p99 by half, so it is off)
+    embed_focus: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,7 +254,8 @@ class Engine:
 
         index = _index_of(a.stems)
         q_index = _index_of(q.stems) if q is not None else None
-        q_vec = self._embed(q) if q is not None and vec is not None else None
+        embed_focus = q is not None and vec is not None and self.tuning.embed_focus
+        q_vec = self._embed(q) if q is not None and embed_focus else None
         query = self._query_vector(vec, q_vec)
         scores = self.score(a, query, index, focus=q, focus_index=q_index)
         order = np.argsort(-scores.combined, kind="stable")
