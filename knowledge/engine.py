@@ -463,11 +463,14 @@ class Engine:
     def explain(self, text: str) -> dict[str, Any]:
         """Scores per unit for one message (for tuning and bug reports)."""
         a = self.analyzer.analyse(text or "")
+        focus_text = question_part(text or "")
+        q = self.analyzer.analyse(focus_text) if focus_text else None
         vec = self._embed(a)
-        s = self.score(a, vec)
+        s = self.score(a, vec, focus=q if q is not None and q.corrected else None)
         order = np.argsort(-s.combined)[:5]
         return {
             "corrected": a.corrected_text,
+            "question": focus_text,
             "result": self.answer(text).to_json(),
             "top": [
                 {

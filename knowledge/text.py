@@ -209,7 +209,7 @@ _QUESTION_START = frozenset(
 
 
 #: a question sentence of fewer words than this reads the sentence before it too
-SHORT_QUESTION = 7
+SHORT_QUESTION = 5
 
 
 _BACK_PRONOUNS = frozenset({"them", "these", "those", "they"})

@@ -106,6 +106,8 @@ NOT_IN_THE_GUIDE = {
     "would a cortisone injection let me walk further": "treatment",
     "is a chiropractor better than walking for my back": "treatment",
     "after my walk my back is sore, which painkiller works best": "treatment",
+    # a condition that changes the answer counts wherever it stands
+    "I'm pregnant and my back aches a lot. How long should each walk be?": "not_covered",
 }
 
 
@@ -135,6 +137,24 @@ def test_an_edited_offtopic_file_changes_the_answer(tmp_path: Path, engine: Engi
     )
     after = edited.answer(text)
     assert after.kind == "none" and after.reason == "off_topic", (before, after)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("my physio said walking is good for my back, how often should i go", "faq_how_often"),
+        (
+            "I had surgery on my knee years ago. Now my lower back aches on walks. "
+            "How long should my steps be?",
+            "step_length",
+        ),
+    ],
+)
+def test_a_clinician_or_treatment_as_the_source_is_still_answered(
+    engine: Engine, text: str, unit: str
+) -> None:
+    r = engine.answer(text)
+    assert (r.kind, r.id) == ("answer", unit), r
 
 
 def test_the_treatment_message_exists() -> None:
