@@ -32,6 +32,8 @@ def render_text(library: Library, result: Result) -> str:
         unit = library.units[result.id]
         return f"{unit.title}\n\n{unit.body}\n\n{library.disclaimer}"
     texts = Texts.from_library(library)
+    if result.reason == "treatment":
+        return texts("not_in_guide_treatment")
     if result.suggestions:
         lines = [texts("not_in_guide")]
         lines += [f"- {library.units[s].title}" for s in result.suggestions if s in library.units]

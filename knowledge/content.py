@@ -1,15 +1,17 @@
 """The content folder: which files it holds, loading each one, and ``walkwell check``.
 
-A content folder holds seven things (see ``knowledge/EDITORIAL.md`` for how to edit them):
+A content folder holds eight things (see ``knowledge/EDITORIAL.md`` for how to edit them):
 
 - ``units/<id>.md``, ``plan.yaml``, ``seek_care.md``: the guide (read by :mod:`knowledge.guide`).
 - ``messages.yaml``, ``progress.yaml``: what the bot and the plan say, by key (checked against
   :mod:`knowledge.textkeys`).
 - ``matching.yaml``: how questions are matched to units (read by :mod:`knowledge.engine`).
 - ``redflags.yaml``: the red-flag lexicons and rules (read by :mod:`knowledge.redflags`).
+- ``offtopic.yaml``: off-topic messages that use the guide's words (read by
+  :mod:`knowledge.engine`).
 
 :func:`load_library` reads what a :class:`~knowledge.models.Library` holds (the guide and
-``messages.yaml``); :func:`check_folder` reads all seven. Every problem is a
+``messages.yaml``); :func:`check_folder` reads all eight. Every problem is a
 :class:`~knowledge.contentfile.ContentError` naming the file and the reason; loading stops at the
 first. Never imports discord.py.
 """
@@ -46,6 +48,9 @@ MESSAGES_FILE = "messages.yaml"
 PROGRESS_FILE = "progress.yaml"
 MATCHING_FILE = "matching.yaml"
 REDFLAGS_FILE = "redflags.yaml"
+OFFTOPIC_FILE = "offtopic.yaml"
+#: The off-topic group whose messages get the pharmacist/clinician pointer.
+TREATMENT_GROUP = "treatment"
 
 
 def _root(path: Path | str | None) -> Path:
@@ -120,6 +125,8 @@ class _Strict(BaseModel):
 class _NotCoveredIn(_Strict):
     phrases: list[Word] = Field(default_factory=list)
     allow: list[Word] = Field(default_factory=list)
+    treatment: list[Word] = Field(default_factory=list)
+    anywhere: list[Word] = Field(default_factory=list)
 
 
 class _MatchUnitIn(_Strict):
@@ -192,6 +199,42 @@ def load_redflags(path: Path | str | None = None) -> dict[str, Any]:
     return dict(data)
 
 
+# --- offtopic.yaml -----------------------------------------------------------------------------
+
+
+class _OfftopicIn(_Strict):
+    groups: dict[str, list[str]] = Field(min_length=1)
+
+
+def load_offtopic(path: Path | str | None = None) -> dict[str, list[str]]:
+    """A content folder's ``offtopic.yaml``: off-topic example messages by group, checked.
+
+    Every group holds at least one message; messages are non-empty, at most 300 characters and
+    listed once across the file.
+    """
+    file = _root(path) / OFFTOPIC_FILE
+    data = read_yaml(file)
+    offtopic = parse_model(file, data, _OfftopicIn, "must hold 'groups': {NAME: [MESSAGE, ...]}")
+    seen: dict[str, str] = {}
+    out: dict[str, list[str]] = {}
+    for group, messages in offtopic.groups.items():
+        if not messages:
+            raise ContentError(file, f"groups.{group}: no messages")
+        for i, text in enumerate(messages):
+            text = " ".join(text.split())
+            where = f"groups.{group}.{i}"
+            if not text:
+                raise ContentError(file, f"{where}: empty message")
+            if len(text) > 300:
+                raise ContentError(file, f"{where}: longer than 300 characters")
+            key = text.casefold()
+            if key in seen:
+                raise ContentError(file, f"{where}: already listed in groups.{seen[key]}")
+            seen[key] = group
+            out.setdefault(group, []).append(text)
+    return out
+
+
 # --- walkwell check ----------------------------------------------------------------------------
 
 
@@ -201,6 +244,7 @@ def check_folder(path: Path | str | None = None) -> str:
     progress = load_progress(path)
     matching = load_matching(path)
     redflags = load_redflags(path)
+    offtopic = load_offtopic(path)
     units = library.units.values()
     sections = sum(1 for u in units if u.kind == "section")
     faqs = sum(1 for u in units if u.kind == "faq")
@@ -210,7 +254,8 @@ def check_folder(path: Path | str | None = None) -> str:
         f"{aliases} aliases, {len(library.checklist)} checklist items, "
         f"{len(library.messages)} messages, {len(progress)} progress texts, "
         f"matching data for {len(matching.get('units') or {})} units, "
-        f"{len(redflags['rules'])} red-flag rules"
+        f"{len(redflags['rules'])} red-flag rules, "
+        f"{sum(map(len, offtopic.values()))} off-topic examples"
     )
 
 

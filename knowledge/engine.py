@@ -4,8 +4,10 @@ Order of decisions for one message:
 
 1. Red flags (:mod:`knowledge.redflags`): rules over typo-tolerant lexicons, then the gated model
    check. Urgent wins over everything.
-2. Not covered (``matching.yaml`` ``not_covered``): heat/ice, medication, mattresses, surgery...
-   -> ``none``; suggestions only when the message looked on-topic.
+2. Not covered (``matching.yaml`` ``not_covered``): heat/ice, mattresses, desks... -> ``none``;
+   treatments (``not_covered.treatment``: medication, injections, surgery, manual therapies) ->
+   ``none`` with reason ``treatment`` (the bot points to a pharmacist or clinician). Suggestions
+   only when the message looked on-topic.
 3. Scoring every unit with three signals:
    - semantic: cosine similarity of the question to each unit's example questions, title, aliases
      and body sentences (all-MiniLM-L6-v2, :mod:`knowledge.embedding`; precomputed vectors ship in
@@ -13,7 +15,16 @@ Order of decisions for one message:
    - phrases: weighted words/phrases per unit (``matching.yaml`` + the unit's aliases), matched on
      stemmed, typo-corrected words (rapidfuzz at the word level);
    - near-verbatim: rapidfuzz similarity of the whole question to the unit's example questions.
-4. ``none`` when the best unit is too weak (off-topic), else ``answer`` with that unit.
+4. Off-topic examples (``offtopic.yaml``) are embedded next to the units: a message nearer to
+   one of them than to any unit is ``none`` (reason ``off_topic``, or ``treatment`` for that group).
+5. ``none`` when the best unit is too weak (off-topic), else ``answer`` with that unit; the
+   runner-ups ride along as suggestions when the best is weak or another unit is close.
+
+The question sentence first: in a message of several sentences (a story, then a question), the
+not-covered check reads only the question sentence(s), and the phrase and near-verbatim scores
+weigh them above the story (:func:`question_part`), so a passing word in the story (a job, a
+physio, lifting a box) neither trips "not covered" nor steers the answer. The model reads the
+whole message (one model run per message; ``Tuning.embed_focus`` adds a second for the question).
 
 Without the model (missing, hash mismatch, ``WALKWELL_NO_EMBEDDINGS=1``) the engine still works on
 phrases and fuzzy matching alone, with a warning in the log.
@@ -21,11 +32,8 @@ phrases and fuzzy matching alone, with a warning in the log.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,15 +43,32 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge import embedding as emb
-from knowledge.content import default_library, load_matching, load_redflags
+from knowledge.content import (
+    TREATMENT_GROUP,
+    default_library,
+    load_matching,
+    load_offtopic,
+    load_redflags,
+)
+from knowledge.matching import (
+    INDEX_PATH,
+    MatchingData,
+    VectorIndex,
+    _all_texts,
+    _index_of,
+    _phrase_hits,
+    body_sentences,
+    build_index,
+    index_key,
+    offtopic_texts,
+    read_index,
+    save_index,
+)
 from knowledge.models import Library, Unit
-from knowledge.redflags import Flag, Phrase, RedFlagChecker
-from knowledge.text import Analysed, Analyzer, normalise
+from knowledge.redflags import Flag, RedFlagChecker
+from knowledge.text import Analysed, Analyzer, question_part
 
 log = logging.getLogger(__name__)
-
-INDEX_PATH = emb.MODEL_DIR / "index.npz"
-INDEX_VERSION = 1
 
 Kind = str  # "answer" | "none" | "urgent"
 
@@ -58,7 +83,8 @@ class Result:
     suggestions: list[str] = field(default_factory=list)
     #: For ``urgent``: which rule fired and what care it needs (emergency|urgent|crisis).
     flag: Flag | None = None
-    #: For ``none``: why ("empty", "not_covered", "off_topic", "weak").
+    #: For ``none``: why ("empty", "not_covered", "treatment", "off_topic", "weak"); a
+    #: ``treatment`` none gets the pharmacist/clinician pointer (``not_in_guide_treatment``).
     reason: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -97,178 +123,23 @@ class Tuning:
     #: suggestions: up to this many units, each at least this share of the best score
     max_suggestions: int = 3
     suggestion_ratio: float = 0.6
-
-
-# --------------------------------------------------------------------------------------------
-# matching data
-
-
-@dataclass
-class UnitMatcher:
-    id: str
-    phrases: list[tuple[Phrase, float]]
-    examples: list[str]  # normalised example questions (for near-verbatim matching)
-
-
-class MatchingData:
-    """``matching.yaml`` + the library's units, compiled for matching."""
-
-    def __init__(self, library: Library, raw: dict[str, Any]) -> None:
-        self.rewrites: dict[str, str] = {
-            str(k).lower(): str(v or "").lower() for k, v in (raw.get("rewrites") or {}).items()
-        }
-        units_raw: dict[str, Any] = raw.get("units") or {}
-        unknown = set(units_raw) - set(library.units)
-        if unknown:
-            raise ValueError(f"matching.yaml: unknown unit ids {sorted(unknown)}")
-        self.topic = [Phrase(p) for p in raw.get("topic_words") or []]
-        self.stopwords = frozenset(str(w).lower() for w in raw.get("stopwords") or [])
-        nc = raw.get("not_covered") or {}
-        self.not_covered = [Phrase(p) for p in nc.get("phrases") or []]
-        self.allow = [Phrase(p) for p in nc.get("allow") or []]
-
-        self.units: dict[str, UnitMatcher] = {}
-        #: texts to embed: (unit id, kind, text); kind 0 = question-like, 1 = body sentence
-        self.index_texts: list[tuple[str, int, str]] = []
-        for unit in library.units.values():
-            spec = units_raw.get(unit.id) or {}
-            weights: dict[tuple[str, ...], tuple[Phrase, float]] = {}
-            for alias in unit.aliases:
-                ph = Phrase(alias)
-                content = [t for t in normalise(alias).split() if t not in self.stopwords]
-                w = 0.0 if not content else (3.0 if len(ph.parts) > 1 else 2.0)
-                if ph.parts and w > 0:
-                    weights[ph.parts] = (ph, w)
-            for text, w in (spec.get("phrases") or {}).items():
-                ph = Phrase(str(text))
-                if ph.parts:  # matching.yaml overrides an alias; "buy"/"buying" count once
-                    old = weights.get(ph.parts)
-                    weights[ph.parts] = (ph, max(float(w), old[1]) if old else float(w))
-            phrases = list(weights.values())
-            questions = [unit.title, *([unit.question] if unit.question else [])]
-            examples = [str(e) for e in spec.get("examples") or []]
-            norm_examples = [normalise(t, self.rewrites) for t in questions + examples]
-            self.units[unit.id] = UnitMatcher(unit.id, phrases, norm_examples)
-            for t in _dedupe(questions + list(unit.aliases) + examples):
-                self.index_texts.append((unit.id, 0, t))
-            for sent in body_sentences(unit):
-                self.index_texts.append((unit.id, 1, sent))
-
-    def words(self) -> set[str]:
-        out: set[str] = set()
-        for m in self.units.values():
-            for p, _ in m.phrases:
-                out.update(normalise(p.text).split())
-            for e in m.examples:
-                out.update(e.split())
-        for p in self.topic + self.not_covered + self.allow:
-            out.update(normalise(p.text).split())
-        return out
-
-
-def _dedupe(texts: Sequence[str]) -> list[str]:
-    seen: set[str] = set()
-    out = []
-    for t in texts:
-        k = t.strip().lower()
-        if k and k not in seen:
-            seen.add(k)
-            out.append(t.strip())
-    return out
-
-
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
-_MD_RE = re.compile(r"[*_`#>]|^\s*[-•]\s*", re.MULTILINE)
-
-
-def body_sentences(unit: Unit) -> list[str]:
-    """The unit's body split into sentences (Markdown marks removed, very short ones dropped)."""
-    text = _MD_RE.sub("", unit.body)
-    out = []
-    for s in _SENTENCE_RE.split(text):
-        s = " ".join(s.split())
-        if len(s.split()) >= 3:
-            out.append(s)
-    return out
-
-
-def _phrase_hits(
-    phrases: Sequence[Phrase], stems: Sequence[str], index: dict[str, list[int]]
-) -> list[Phrase]:
-    return [p for p in phrases if p.spans(stems, index)]
-
-
-def _index_of(stems: Sequence[str]) -> dict[str, list[int]]:
-    index: dict[str, list[int]] = {}
-    for i, s in enumerate(stems):
-        index.setdefault(s, []).append(i)
-    return index
-
-
-# --------------------------------------------------------------------------------------------
-# the embedding index (precomputed, shipped, rebuilt when stale)
-
-
-@dataclass
-class VectorIndex:
-    vectors: np.ndarray  # (n, 384) unit vectors
-    owners: np.ndarray  # (n,) int: unit position
-    kinds: np.ndarray  # (n,) int: 0 question-like, 1 body sentence
-    redflag_vectors: np.ndarray  # (m, 384)
-
-
-def index_key(model_id: str, texts: Sequence[str]) -> str:
-    h = hashlib.sha256()
-    h.update(f"v{INDEX_VERSION}\0{model_id}\0".encode())
-    for t in texts:
-        h.update(t.encode("utf-8"))
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def _all_texts(matching: MatchingData, checker: RedFlagChecker) -> list[str]:
-    return [t for _, _, t in matching.index_texts] + list(checker.exemplars)
-
-
-def build_index(
-    embedder: emb.Embedder, matching: MatchingData, checker: RedFlagChecker, unit_ids: list[str]
-) -> tuple[VectorIndex, str]:
-    texts = _all_texts(matching, checker)
-    vecs = embedder.embed(texts)
-    n = len(matching.index_texts)
-    pos = {u: i for i, u in enumerate(unit_ids)}
-    owners = np.array([pos[u] for u, _, _ in matching.index_texts], dtype=np.int32)
-    kinds = np.array([k for _, k, _ in matching.index_texts], dtype=np.int8)
-    return VectorIndex(vecs[:n], owners, kinds, vecs[n:]), index_key(embedder.model_id, texts)
-
-
-def save_index(path: Path, index: VectorIndex, key: str) -> None:
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez_compressed(
-        tmp,
-        key=np.array(key),
-        vectors=index.vectors.astype(np.float32),
-        owners=index.owners,
-        kinds=index.kinds,
-        redflag_vectors=index.redflag_vectors.astype(np.float32),
-    )
-    tmp.replace(path)
-
-
-def read_index(path: Path, key: str) -> VectorIndex | None:
-    """The saved index when it matches ``key`` (same model, same texts); else None."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if str(data["key"]) != key:
-                return None
-            return VectorIndex(
-                data["vectors"].astype(np.float32),
-                data["owners"],
-                data["kinds"],
-                data["redflag_vectors"].astype(np.float32),
-            )
-    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
-        return None
+    #: an answer offers its runner-ups when its score is below this (weak)...
+    confident: float = 0.75
+    #: ...or when a runner-up reaches this share of the best score (close)
+    close_ratio: float = 0.7
+    #: off-topic examples: ``none`` when the nearest one beats the best unit's semantic score by
+    #: more than this margin (negative: a little below the unit still counts)
+    offtopic_margin: float = 0.03
+    #: ...and only when that example is at least this near (a faint likeness decides nothing)
+    offtopic_min: float = 0.4
+    #: ...unless the unit's own phrases are this strong (the message names a unit's topic)
+    offtopic_phrase_guard: float = 9.0
+    #: several sentences: the story's share of the phrase score (question: 1 - it), and of the
+    #: semantic score when ``embed_focus``
+    story_weight: float = 0.35
+    #: embed the question sentence(s) apart too (a second model run for long messages: on the tune
+    #: splits it changed one answer in 450 and raised p99 by half, so it is off)
+    embed_focus: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -297,6 +168,7 @@ class Engine:
         embedder: emb.Embedder | None,
         index: VectorIndex | None,
         tuning: Tuning | None = None,
+        offtopic: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.library = library
         self.matching = matching
@@ -310,6 +182,13 @@ class Engine:
         self._topic_names = [name for name, _ in self._topic_choices]
         if self.index is not None:
             checker.exemplar_vectors = self.index.redflag_vectors
+        #: offtopic.yaml's examples (group, message), in the order of the index's vectors
+        self.offtopic = list(offtopic)
+        self._offtopic_treatment = np.array(
+            [g == TREATMENT_GROUP for g, _ in self.offtopic], dtype=bool
+        )
+        if self.index is not None and len(self.index.offtopic_vectors) != len(self.offtopic):
+            raise ValueError("the vector index does not match the off-topic examples")
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -320,8 +199,11 @@ class Engine:
         use_embeddings: bool = True,
         index_path: Path | None = INDEX_PATH,
         tuning: Tuning | None = None,
+        offtopic: dict[str, list[str]] | None = None,
     ) -> Engine:
         """Build the engine: content, matching data, red flags, model and vector index.
+
+        ``offtopic`` replaces the shipped ``offtopic.yaml`` groups (an edited content folder).
 
         The vector index is read from ``index_path`` when it matches the model and the content;
         otherwise it is rebuilt (and written back when the folder is writable).
@@ -330,24 +212,25 @@ class Engine:
             library = default_library()
         matching = MatchingData(library, load_matching())
         checker = RedFlagChecker(load_redflags())
+        pairs = offtopic_texts(load_offtopic() if offtopic is None else offtopic)
         common = emb.known_words()
         analyzer = Analyzer(matching.rewrites, matching.words() | checker.words(), common)
         embedder = emb.try_load() if use_embeddings else None
         index: VectorIndex | None = None
         if embedder is not None:
-            texts = _all_texts(matching, checker)
+            texts = _all_texts(matching, checker, pairs)
             key = index_key(embedder.model_id, texts)
             if index_path is not None and index_path.is_file():
                 index = read_index(index_path, key)
             if index is None:
                 log.info("embedding index is stale or missing: rebuilding (%d texts)", len(texts))
-                index, key = build_index(embedder, matching, checker, list(library.units))
+                index, key = build_index(embedder, matching, checker, list(library.units), pairs)
                 if index_path is not None:
                     try:
                         save_index(index_path, index, key)
                     except OSError as exc:
                         log.info("could not save the embedding index to %s: %s", index_path, exc)
-        return cls(library, matching, checker, analyzer, embedder, index, tuning)
+        return cls(library, matching, checker, analyzer, embedder, index, tuning, pairs)
 
     @property
     def semantic(self) -> bool:
@@ -378,6 +261,10 @@ class Engine:
         a = self.analyzer.analyse(text or "")
         if not a.corrected:
             return Result("none", None, 0.0, [], reason="empty")
+        focus_text = question_part(text or "")
+        q = self.analyzer.analyse(focus_text) if focus_text else None
+        if q is not None and not q.corrected:
+            q = None
         vec = vectors.get(a.corrected_text) if vectors else None
         vec = vec if vec is not None else self._embed(a)
         flag = self.checker.check(a, vec)
@@ -385,22 +272,33 @@ class Engine:
             return Result("urgent", None, 1.0, [], flag=flag)
 
         index = _index_of(a.stems)
-        scores = self.score(a, vec, index)
+        q_index = _index_of(q.stems) if q is not None else None
+        embed_focus = q is not None and vec is not None and self.tuning.embed_focus
+        q_vec = self._embed(q) if q is not None and embed_focus else None
+        query = self._query_vector(vec, q_vec)
+        scores = self.score(a, query, index, focus=q, focus_index=q_index)
         order = np.argsort(-scores.combined, kind="stable")
         best = int(order[0])
         top = float(scores.combined[best])
         on_topic = bool(_phrase_hits(self.matching.topic, a.stems, index))
         t = self.tuning
 
-        if self._not_covered(a.stems, index) and scores.fuzzy[best] < 0.9:
-            return Result(
-                "none",
-                None,
-                _clip(top),
-                self._suggest(scores, order, on_topic),
-                reason="not_covered",
-            )
+        # The question sentence(s) decide "not covered": the story is only context.
+        nc_stems, nc_index = (q.stems, q_index) if q is not None and q_index else (a.stems, index)
+        if scores.fuzzy[best] < 0.9:
+            reason = self._not_covered(nc_stems, nc_index)
+            if not reason and _phrase_hits(self.matching.anywhere, a.stems, index):
+                reason = "not_covered"
+            if reason:
+                return Result(
+                    "none", None, _clip(top), self._suggest(scores, order, on_topic), reason=reason
+                )
         if self.semantic:
+            off = self._offtopic(query, scores, best)
+            if off:
+                return Result(
+                    "none", None, _clip(top), self._suggest(scores, order, on_topic), reason=off
+                )
             # A message with no walking/back-pain word and no strong phrase must mean something
             # close to a unit on its own (the model), or it is off-topic.
             kw_best = float(scores.phrases[best])
@@ -418,12 +316,40 @@ class Engine:
             return Result(
                 "none", None, _clip(top), self._suggest(scores, order, on_topic), reason="weak"
             )
-        rest = [
-            self.unit_ids[int(i)]
-            for i in order[1 : 1 + t.max_suggestions]
-            if scores.combined[int(i)] >= t.suggestion_ratio * top
-        ]
+        second = float(scores.combined[int(order[1])]) if len(order) > 1 else 0.0
+        rest: list[str] = []
+        if top < t.confident or second >= t.close_ratio * top:  # weak, or another is close
+            rest = [
+                self.unit_ids[int(i)]
+                for i in order[1 : 1 + t.max_suggestions]
+                if scores.combined[int(i)] >= t.suggestion_ratio * top
+            ]
         return Result("answer", self.unit_ids[best], _clip(top), rest)
+
+    def _query_vector(self, vec: np.ndarray | None, q_vec: np.ndarray | None) -> np.ndarray | None:
+        """The vector the index is compared with: the question sentence(s) weighed above the
+        story (a linear mix, so each dot product is the same mix of the two cosines)."""
+        if vec is None or q_vec is None:
+            return vec
+        w = self.tuning.story_weight
+        return (1.0 - w) * q_vec + w * vec
+
+    def _offtopic(self, query: np.ndarray | None, scores: Scores, best: int) -> str:
+        """ "off_topic"/"treatment" when an off-topic example is nearer than any unit, else ""."""
+        if query is None or self.index is None or not len(self.offtopic):
+            return ""
+        t = self.tuning
+        sims = self.index.offtopic_vectors @ query
+        k = int(np.argmax(sims))
+        if (
+            float(scores.fuzzy[best]) >= 0.9
+            or float(scores.phrases[best]) >= t.offtopic_phrase_guard
+        ):
+            return ""
+        near = float(sims[k])
+        if near >= t.offtopic_min and near > float(scores.semantic[best]) + t.offtopic_margin:
+            return "treatment" if self._offtopic_treatment[k] else "off_topic"
+        return ""
 
     def _suggest(self, scores: Scores, order: np.ndarray, on_topic: bool) -> list[str]:
         if not on_topic:
@@ -447,35 +373,47 @@ class Engine:
             log.exception("embedding failed; answering on keywords only")
             return None
 
-    def _not_covered(self, stems: Sequence[str], index: dict[str, list[int]]) -> bool:
+    def _not_covered(self, stems: Sequence[str], index: dict[str, list[int]]) -> str:
+        """ "treatment", "not_covered" or "" for the words of a message (``allow`` masks)."""
         masked: set[int] = set()
         for p in self.matching.allow:
             for s, e in p.spans(stems, index):
                 masked.update(range(s, e))
-        for p in self.matching.not_covered:
-            for s, e in p.spans(stems, index):
-                if not masked.intersection(range(s, e)):
-                    return True
-        return False
+        for reason, phrases in (
+            ("treatment", self.matching.treatment),
+            ("not_covered", self.matching.not_covered),
+        ):
+            for p in phrases:
+                for s, e in p.spans(stems, index):
+                    if not masked.intersection(range(s, e)):
+                        return reason
+        return ""
 
     def score(
-        self, a: Analysed, vec: np.ndarray | None, index: dict[str, list[int]] | None = None
+        self,
+        a: Analysed,
+        vec: np.ndarray | None,
+        index: dict[str, list[int]] | None = None,
+        *,
+        focus: Analysed | None = None,
+        focus_index: dict[str, list[int]] | None = None,
     ) -> Scores:
-        """Per-unit scores (in library order) for an analysed message."""
+        """Per-unit scores (in library order) for an analysed message.
+
+        With ``focus`` (the question sentences of a longer message) the phrase score weighs the
+        focus above the rest of the message and near-verbatim matching reads the focus; ``vec``
+        is then the mixed query vector (:meth:`_query_vector`).
+        """
         t = self.tuning
-        n = len(self.unit_ids)
         index = index if index is not None else _index_of(a.stems)
-        kw = np.zeros(n, dtype=np.float32)
-        fz = np.zeros(n, dtype=np.float32)
-        text = a.corrected_text
-        for i, uid in enumerate(self.unit_ids):
-            m = self.matching.units[uid]
-            kw[i] = sum(w for p, w in m.phrases if p.spans(a.stems, index))
-            if m.examples:
-                hit = process.extractOne(text, m.examples, scorer=fuzz.ratio)
-                if hit is not None and hit[1] > t.fuzzy_floor:
-                    fz[i] = (hit[1] - t.fuzzy_floor) / (100.0 - t.fuzzy_floor)
-        sem = np.zeros(n, dtype=np.float32)
+        kw = self._phrase_scores(a, index)
+        fz = self._fuzzy_scores(a.corrected_text)
+        if focus is not None:
+            f_index = focus_index if focus_index is not None else _index_of(focus.stems)
+            kw_focus = self._phrase_scores(focus, f_index)
+            kw = kw_focus + t.story_weight * (kw - kw_focus)
+            fz = np.maximum(fz, self._fuzzy_scores(focus.corrected_text))
+        sem = np.zeros(len(self.unit_ids), dtype=np.float32)
         if vec is not None and self.index is not None:
             sims = self.index.vectors @ vec
             sims = sims - t.body_penalty * self.index.kinds
@@ -485,6 +423,23 @@ class Engine:
         if vec is None:
             combined = kw_norm + t.fuzzy_weight * fz
         return Scores(combined, sem, kw, fz)
+
+    def _phrase_scores(self, a: Analysed, index: dict[str, list[int]]) -> np.ndarray:
+        kw = np.zeros(len(self.unit_ids), dtype=np.float32)
+        for i, uid in enumerate(self.unit_ids):
+            kw[i] = sum(w for p, w in self.matching.units[uid].phrases if p.spans(a.stems, index))
+        return kw
+
+    def _fuzzy_scores(self, text: str) -> np.ndarray:
+        t = self.tuning
+        fz = np.zeros(len(self.unit_ids), dtype=np.float32)
+        for i, uid in enumerate(self.unit_ids):
+            examples = self.matching.units[uid].examples
+            if examples:
+                hit = process.extractOne(text, examples, scorer=fuzz.ratio)
+                if hit is not None and hit[1] > t.fuzzy_floor:
+                    fz[i] = (hit[1] - t.fuzzy_floor) / (100.0 - t.fuzzy_floor)
+        return fz
 
     # -- /guide autocomplete -----------------------------------------------------------------
     def _build_topic_choices(self) -> list[tuple[str, int]]:
@@ -527,11 +482,14 @@ class Engine:
     def explain(self, text: str) -> dict[str, Any]:
         """Scores per unit for one message (for tuning and bug reports)."""
         a = self.analyzer.analyse(text or "")
+        focus_text = question_part(text or "")
+        q = self.analyzer.analyse(focus_text) if focus_text else None
         vec = self._embed(a)
-        s = self.score(a, vec)
+        s = self.score(a, vec, focus=q if q is not None and q.corrected else None)
         order = np.argsort(-s.combined)[:5]
         return {
             "corrected": a.corrected_text,
+            "question": focus_text,
             "result": self.answer(text).to_json(),
             "top": [
                 {
@@ -564,9 +522,13 @@ def _main(argv: Sequence[str] | None = None) -> int:
         embedder = emb.Embedder.load()
         matching = MatchingData(library, load_matching())
         checker = RedFlagChecker(load_redflags())
-        index, key = build_index(embedder, matching, checker, list(library.units))
+        offtopic = offtopic_texts(load_offtopic())
+        index, key = build_index(embedder, matching, checker, list(library.units), offtopic)
         save_index(INDEX_PATH, index, key)
-        print(f"wrote {INDEX_PATH} ({len(index.vectors)} + {len(index.redflag_vectors)} vectors)")
+        print(
+            f"wrote {INDEX_PATH} ({len(index.vectors)} + {len(index.redflag_vectors)} + "
+            f"{len(index.offtopic_vectors)} vectors)"
+        )
         return 0
     engine = Engine.load()
     for q in args.question:
@@ -578,4 +540,15 @@ if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(_main())
 
 
-__all__ = ["Engine", "Result", "Scores", "Tuning", "body_sentences"]
+__all__ = [
+    "INDEX_PATH",
+    "Engine",
+    "Result",
+    "Scores",
+    "Tuning",
+    "_all_texts",
+    "body_sentences",
+    "index_key",
+    "question_part",
+    "read_index",
+]

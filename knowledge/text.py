@@ -3,6 +3,7 @@
 - :func:`normalise`: Unicode folding, lower case, straight apostrophes, contractions expanded,
   chat shorthand rewritten (the rewrite table is content: ``matching.yaml``'s ``rewrites``).
 - :func:`stem`: a light suffix stripper, applied the same way to queries and to phrases.
+- :func:`question_part`: the question sentence(s) of a message that also tells a story.
 - :class:`Speller`: word-level typo correction with rapidfuzz (Damerau/OSA distance) against the
   domain vocabulary; words the tokenizer knows as ordinary English are left alone.
 """
@@ -195,6 +196,66 @@ class Analyzer:
                 fixed.extend(r.split() if r else ([] if r == "" else [t]))
             corrected = fixed
         return Analysed(norm, toks, corrected)
+
+
+# --- the question sentence(s) of a longer message ----------------------------------------------
+
+_CHAT_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|(?<=[.!?])(?=[A-Z])|\n+|\s+-\s+|\s*[;:]\s+")
+_QUESTION_START = frozenset(
+    "how what whats what's which when where who why is are am was were do does did can could "
+    "should shall will would may might any anyone anything tips advice help wondering wonder "
+    "curious".split()
+)
+
+
+#: a question sentence of fewer words than this reads the sentence before it too
+SHORT_QUESTION = 5
+
+
+_BACK_PRONOUNS = frozenset({"them", "these", "those", "they"})
+#: "it" after these is usually no reference ("is it ok to...", "does it matter")
+_DUMMY_IT_AFTER = frozenset("is was isn't would will does did can could should make makes".split())
+
+
+def _points_back(sentence: str) -> bool:
+    """True when a question refers to something named before it ("take it", "are they")."""
+    words = re.findall(r"[a-z']+", sentence.lower())
+    for i, w in enumerate(words):
+        if w in _BACK_PRONOUNS:
+            return True
+        if w == "it" and i > 0 and words[i - 1] not in _DUMMY_IT_AFTER:
+            return True
+    return False
+
+
+def question_part(text: str) -> str | None:
+    """The question sentence(s) of a message that also tells a story; None when the message is
+    one sentence, all questions, or holds no recognisable question.
+
+    A question sentence ends in "?" or starts with a question word ("how", "should", "is"...).
+    Only the last run of question sentences counts ("...? i did X. what about Y?" -> "what about
+    Y?" and anything after it).
+    """
+    parts = [p.strip() for p in _CHAT_SENTENCE_RE.split(text.strip()) if p and p.strip()]
+    if len(parts) < 2:
+        return None
+    flags = []
+    for p in parts:
+        words = re.findall(r"[a-z']+", p.lower())
+        flags.append(p.rstrip().endswith("?") or bool(words and words[0] in _QUESTION_START))
+    if not any(flags) or all(flags):
+        return None
+    last = max(i for i, f in enumerate(flags) if f)
+    first = last
+    while first > 0 and flags[first - 1]:
+        first -= 1
+    # A short question ("does that matter?"), or one that points back ("can I take it with
+    # coffee?"), leans on the sentence before it.
+    focus_words = " ".join(parts[first : last + 1]).split()
+    if first > 0 and (len(focus_words) < SHORT_QUESTION or _points_back(parts[first])):
+        first -= 1
+    focus = " ".join(parts[first : last + 1])
+    return focus if len(focus.split()) >= 2 else None
 
 
 @lru_cache(maxsize=1)

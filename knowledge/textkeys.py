@@ -159,6 +159,8 @@ MESSAGE_KEYS: dict[str, frozenset[str]] = {
     # fair use and channel reminders (trust)
     "ask_too_many": _p("seconds"),
     "here_member_cannot_send": _NONE,
+    # answers: medication, injections, surgery and other treatments (engine reason "treatment")
+    "not_in_guide_treatment": _NONE,
 }
 
 #: ``progress.yaml``: every key, and the placeholders it may use.

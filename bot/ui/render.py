@@ -245,10 +245,17 @@ def not_found_reply(
     *,
     question: str | None = None,
     ephemeral: bool = True,
+    reason: str | None = None,
 ) -> Reply:
-    """An honest "the guide does not cover this", with buttons for close units if any."""
+    """An honest "the guide does not cover this", with buttons for close units if any. A
+    treatment question (``reason`` ``"treatment"``: medication, injections, surgery) is pointed
+    to a pharmacist or clinician."""
     view = topic_view(library, suggestions)
-    parts = [texts("not_in_guide" if view is not None else "not_in_guide_offtopic")]
+    if reason == "treatment":
+        key = "not_in_guide_treatment"
+    else:
+        key = "not_in_guide" if view is not None else "not_in_guide_offtopic"
+    parts = [texts(key)]
     if question:
         parts.insert(0, texts("you_asked", question=sanitize.echo(question)))
     embed = discord.Embed(

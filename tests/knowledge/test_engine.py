@@ -223,7 +223,8 @@ def test_answer_suggestions_exclude_the_answer(engine: Engine) -> None:
 
 def test_shipped_index_is_fresh(engine: Engine) -> None:
     assert engine.embedder is not None
-    key = index_key(engine.embedder.model_id, _all_texts(engine.matching, engine.checker))
+    texts = _all_texts(engine.matching, engine.checker, engine.offtopic)
+    key = index_key(engine.embedder.model_id, texts)
     assert read_index(INDEX_PATH, key) is not None, (
         "knowledge/model/index.npz is stale: run .venv/bin/python -m knowledge.engine --rebuild-index"
     )
@@ -238,7 +239,7 @@ def test_stale_index_is_rebuilt_and_saved(tmp_path: Path, engine: Engine, junk: 
     assert engine.index is not None
     assert np.allclose(e.index.vectors, engine.index.vectors, atol=1e-4)
     assert e.embedder is not None
-    key = index_key(e.embedder.model_id, _all_texts(e.matching, e.checker))
+    key = index_key(e.embedder.model_id, _all_texts(e.matching, e.checker, e.offtopic))
     assert read_index(path, key) is not None
 
 

@@ -121,6 +121,7 @@ class Ask(commands.Cog):
             result.suggestions,
             question=question if interaction else None,
             ephemeral=interaction,
+            reason=getattr(result, "reason", None),
         )
         if result.kind == "none":
             return reply, partial(record_unanswered, self.bot.services, question, user_id)
