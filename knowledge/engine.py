@@ -38,6 +38,7 @@ from knowledge import embedding as emb
 from knowledge.content import default_library, load_matching, load_redflags
 from knowledge.models import Library, Unit
 from knowledge.redflags import Flag, Phrase, RedFlagChecker
+from knowledge.spelling import Respeller
 from knowledge.text import Analysed, Analyzer, normalise
 
 log = logging.getLogger(__name__)
@@ -331,7 +332,9 @@ class Engine:
         matching = MatchingData(library, load_matching())
         checker = RedFlagChecker(load_redflags())
         common = emb.known_words()
-        analyzer = Analyzer(matching.rewrites, matching.words() | checker.words(), common)
+        words = matching.words() | checker.words()
+        respell = Respeller(words | set(matching.rewrites), common)
+        analyzer = Analyzer(matching.rewrites, words, common, respell)
         embedder = emb.try_load() if use_embeddings else None
         index: VectorIndex | None = None
         if embedder is not None:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from knowledge.content import load_redflags
+from knowledge.spelling import Respeller
 from knowledge.text import Analysed, Analyzer, normalise, stem
 
 GAP = "*"
@@ -118,6 +119,17 @@ class ModelGroup:
 
 
 @dataclass(frozen=True)
+class NearMiss:
+    """An ordinary word that is a red-flag word misspelled only next to a cue ("bowls" for bowels
+    near "control"): read as `means` when a phrase of concept `near` is within `window` words."""
+
+    stem: str
+    means: str
+    near: str
+    window: int
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     care: str
@@ -142,6 +154,13 @@ class RedFlagChecker:
             if missing:
                 raise ValueError(f"red-flag rule {r['id']}: unknown concepts {missing}")
             self.rules.append(Rule(r["id"], r["care"], tuple(r["all"]), r.get("window")))
+        self.near_misses: list[NearMiss] = []
+        for n in data.get("near_misses") or []:
+            if n["near"] not in self.concepts:
+                raise ValueError(f"red-flag near miss {n['word']}: unknown concept {n['near']}")
+            self.near_misses.append(
+                NearMiss(stem(str(n["word"])), stem(str(n["means"])), n["near"], int(n["window"]))
+            )
         self.groups: list[ModelGroup] = []
         for g in data.get("model_check") or []:
             missing = [c for c in (*g["cue"], *g.get("also", ())) if c not in self.concepts]
@@ -193,10 +212,28 @@ class RedFlagChecker:
                 return Flag(rule.id, rule.care, evidence)
         return None
 
+    def _read(self, stems: list[str]) -> tuple[list[str], dict[str, list[Span]]]:
+        """The concepts in `stems`, with near misses read as meant where their cue is near."""
+        found = self.concept_spans(stems)
+        fixed = list(stems)
+        for nm in self.near_misses:
+            cues = found.get(nm.near) or []
+            for i, s in enumerate(stems):
+                if s == nm.stem and any(a - nm.window <= i < b + nm.window for a, b in cues):
+                    fixed[i] = nm.means
+        if fixed != stems:
+            return fixed, self.concept_spans(fixed)
+        return fixed, found
+
     def check(self, analysed: Analysed, vector: np.ndarray | None = None) -> Flag | None:
-        """Rules first; then, if a question vector is given, the cue-gated model check."""
-        found = self.concept_spans(analysed.stems)
-        flag = self._rules(analysed.stems, found)
+        """Rules over the message as written, then after the second pass (its ``alt``); then, if
+        a question vector is given, the cue-gated model check."""
+        stems, found = self._read(analysed.stems)
+        flag = self._rules(stems, found)
+        if flag is None and analysed.alt is not None:
+            alt_stems, alt_found = self._read(analysed.alt.stems)
+            flag = self._rules(alt_stems, alt_found)
+            found = {k: v or alt_found.get(k, []) for k, v in found.items()}
         if flag is not None or vector is None or self.exemplar_vectors is None:
             return flag
         for group, sl in zip(self.groups, self._slices, strict=True):
@@ -233,7 +270,10 @@ def _default_analyzer() -> Analyzer:
     from knowledge.embedding import known_words
     from knowledge.text import load_rewrites
 
-    return Analyzer(load_rewrites(), default_checker().words(), known_words())
+    rewrites = load_rewrites()
+    words = default_checker().words()
+    common = known_words()
+    return Analyzer(rewrites, words, common, Respeller(words | set(rewrites), common))
 
 
 def check(text: str) -> Flag | None:
