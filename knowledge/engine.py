@@ -333,7 +333,7 @@ class Engine:
         checker = RedFlagChecker(load_redflags())
         common = emb.known_words()
         words = matching.words() | checker.words()
-        respell = Respeller(words | set(matching.rewrites), common)
+        respell = Respeller(words, common, matching.rewrites)
         analyzer = Analyzer(matching.rewrites, words, common, respell)
         embedder = emb.try_load() if use_embeddings else None
         index: VectorIndex | None = None
@@ -364,7 +364,7 @@ class Engine:
         if not a.corrected:
             return Result("none", None, 0.0, [], reason="empty")
         vec = self._embed(a)
-        flag = self.checker.check(a, vec)
+        flag = self.checker.check(a, vec, self._embed)
         if flag is not None:
             return Result("urgent", None, 1.0, [], flag=flag)
 

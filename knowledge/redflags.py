@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -225,21 +225,45 @@ class RedFlagChecker:
             return fixed, self.concept_spans(fixed)
         return fixed, found
 
-    def check(self, analysed: Analysed, vector: np.ndarray | None = None) -> Flag | None:
+    def check(
+        self,
+        analysed: Analysed,
+        vector: np.ndarray | None = None,
+        embed: Callable[[Analysed], np.ndarray | None] | None = None,
+    ) -> Flag | None:
         """Rules over the message as written, then after the second pass (its ``alt``); then, if
-        a question vector is given, the cue-gated model check."""
+        a question vector is given, the cue-gated model check (of the second pass too, when it
+        holds a cue and `embed` can embed it)."""
         stems, found = self._read(analysed.stems)
         flag = self._rules(stems, found)
-        if flag is None and analysed.alt is not None:
+        if flag is not None:
+            return flag
+        alt_found: dict[str, list[Span]] | None = None
+        if analysed.alt is not None:
             alt_stems, alt_found = self._read(analysed.alt.stems)
             flag = self._rules(alt_stems, alt_found)
-            found = {k: v or alt_found.get(k, []) for k, v in found.items()}
-        if flag is not None or vector is None or self.exemplar_vectors is None:
-            return flag
+            if flag is not None:
+                return flag
+        if vector is None or self.exemplar_vectors is None:
+            return None
+        flag = self._model(found, vector)
+        if flag is None and analysed.alt is not None and alt_found is not None and embed:
+            if any(self._cued(g, alt_found) for g in self.groups):
+                alt_vector = embed(analysed.alt)
+                if alt_vector is not None:
+                    flag = self._model(alt_found, alt_vector)
+        return flag
+
+    @staticmethod
+    def _cued(group: ModelGroup, found: dict[str, list[Span]]) -> bool:
+        return any(found.get(c) for c in group.cue) and (
+            not group.also or any(found.get(c) for c in group.also)
+        )
+
+    def _model(self, found: dict[str, list[Span]], vector: np.ndarray) -> Flag | None:
+        assert self.exemplar_vectors is not None
         for group, sl in zip(self.groups, self._slices, strict=True):
-            if not any(found.get(c) for c in group.cue):
-                continue
-            if group.also and not any(found.get(c) for c in group.also):
+            if not self._cued(group, found):
                 continue
             sims = self.exemplar_vectors[sl] @ vector
             best = int(np.argmax(sims))
@@ -273,7 +297,7 @@ def _default_analyzer() -> Analyzer:
     rewrites = load_rewrites()
     words = default_checker().words()
     common = known_words()
-    return Analyzer(rewrites, words, common, Respeller(words | set(rewrites), common))
+    return Analyzer(rewrites, words, common, Respeller(words, common, rewrites))
 
 
 def check(text: str) -> Flag | None:

@@ -21,21 +21,27 @@ tokenizer's English vocabulary. The pass returns text; the analyzer reads it lik
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Iterable
 
 from knowledge.text import expand_contractions, fold
 
-#: Cyrillic and Greek letters (lower case, as :func:`fold` leaves them) that look like Latin ones.
+#: Cyrillic and Greek letters that look like Latin ones (read before lower-casing: a capital Greek
+#: nu is an N, a small one a v).
 CONFUSABLES: dict[str, str] = {
     # Cyrillic
     "а": "a", "в": "b", "с": "c", "ԁ": "d", "е": "e", "ё": "e", "һ": "h", "і": "i", "ї": "i",
     "ј": "j", "к": "k", "ӏ": "l", "м": "m", "н": "h", "о": "o", "р": "p", "ԛ": "q", "г": "r",
     "ѕ": "s", "т": "t", "џ": "u", "ѵ": "v", "ԝ": "w", "ѡ": "w", "х": "x", "у": "y", "ү": "y",
     "ь": "b", "п": "n", "и": "u", "л": "n",
+    "А": "A", "В": "B", "С": "C", "Е": "E", "Ё": "E", "Н": "H", "І": "I", "Ј": "J", "К": "K",
+    "М": "M", "О": "O", "Р": "P", "Ѕ": "S", "Т": "T", "Х": "X", "У": "Y", "Ү": "Y", "Ԝ": "W",
     # Greek
     "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
     "τ": "t", "υ": "u", "χ": "x", "γ": "y", "ω": "w", "μ": "u", "ς": "s", "σ": "o", "δ": "d",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
 }  # fmt: skip
 
 #: Digits and symbols read as letters inside a token that mixes them with letters.
@@ -48,9 +54,12 @@ LEET: dict[str, tuple[str, ...]] = {
 #: A number followed by one of these is a quantity, never a disguised word.
 UNITS = frozenset(
     "k km kms m mi mile miles min mins minute minutes h hr hrs hour hours s sec secs kg kgs "
-    "g lb lbs st stone ft cm mm x am pm nd rd th yo yr yrs y d days wk wks w mph kph bpm "
+    "g lb lbs st stone ft cm mm x am pm yo yr yrs y d days wk wks w mph kph bpm "
     "kcal cal steps step reps rep sets set ml l".split()
 )
+
+#: The ordinal ending after a last digit ("1st", "22nd", "13th"); "3nd" is no ordinal.
+ORDINALS = {"1": "st", "2": "nd", "3": "rd"}
 
 #: Short words a split or a join may produce (the tokenizer knows every pair of letters).
 SHORT_WORDS = frozenset(
@@ -59,21 +68,27 @@ SHORT_WORDS = frozenset(
 
 _TOKEN_RE = re.compile(r"[a-z0-9@$!|]+")
 _RUN_RE = re.compile(r"([a-z])\1{2,}")
-_CONFUSABLE_WORD_RE = re.compile(r"\w+")
-#: the most digit/symbol positions tried in one token (each has up to two readings)
-_MAX_LEET = 6
+_WORD_RE = re.compile(r"\w+")
+#: the most readings of one token's digits and symbols tried (each has one or two)
+_MAX_READINGS = 256
 
 
 class Respeller:
     """The second pass over one message: ``Respeller(domain, common)(text) -> text``."""
 
-    def __init__(self, domain: Iterable[str], common: Iterable[str] = ()) -> None:
+    def __init__(
+        self, domain: Iterable[str], common: Iterable[str] = (), shorthand: Iterable[str] = ()
+    ) -> None:
+        """`domain`: the guide's and the red-flag words; `common`: ordinary English words;
+        `shorthand`: chat words the analyzer rewrites ("bc", "cant"), known at any length."""
         self.domain = frozenset(w for w in domain if w.isalpha() and len(w) >= 3) | SHORT_WORDS
-        self.known = frozenset(w for w in common if len(w) >= 3) | self.domain
+        short = frozenset(w for w in shorthand if w.isalpha())
+        self.known = frozenset(w for w in common if len(w) >= 3) | self.domain | short
+        self._short = SHORT_WORDS | short
         self._cache: dict[str, str] = {}
 
     def __call__(self, text: str) -> str:
-        folded = expand_contractions(_unconfuse(fold(text)))
+        folded = expand_contractions(fold(self._unconfuse(text)))
         tokens = [self._token(t) for t in _TOKEN_RE.findall(folded.replace("'", ""))]
         return " ".join(self._join_spaced(tokens))
 
@@ -99,60 +114,96 @@ class Respeller:
         return self._split(word) or word
 
     def _collapse(self, tok: str) -> str:
-        """Runs of three or more of a letter: two if that is a word, else one, else two."""
+        """Runs of three or more of a letter cut to a domain word, else a known word (two letters
+        first, then one: "bladdder" -> "bladder", "booooth" -> "both", "paaain" -> "pain"), else
+        to two letters."""
         if not _RUN_RE.search(tok):
             return tok
         two = _RUN_RE.sub(r"\1\1", tok)
-        if two in self.known:
-            return two
         one = _RUN_RE.sub(r"\1", tok)
-        if one in self.known:
-            return one
+        for vocab in (self.domain, self.known):
+            for cand in (two, one):
+                if cand in vocab:
+                    return cand
         return two
 
     def _unleet(self, tok: str) -> str:
         letters = tok.strip("@$!|")
         if letters.isalpha() or not letters:
             return letters or tok  # "help!" -> "help"
-        if _is_quantity(letters):
+        if is_quantity(letters):
             return tok
         spots = [i for i, c in enumerate(letters) if c in LEET]
-        if len(spots) > _MAX_LEET or not any(c.isalpha() for c in letters):
+        readings = [LEET[letters[i]] for i in spots]
+        if math.prod(len(r) for r in readings) > _MAX_READINGS:
             return tok
-        for choice in itertools.product(*(LEET[letters[i]] for i in spots)):
+        words: list[str] = []
+        for choice in itertools.product(*readings):
             chars = list(letters)
             for i, c in zip(spots, choice, strict=True):
                 chars[i] = c
-            word = self._collapse("".join(chars))
-            if not word.isalpha():
-                continue
-            if word in self.known and (len(word) >= 4 or word in self.domain):
-                return word
-            parts = self._split(word)
+            word = "".join(chars)
+            if word.isalpha():
+                words.append(word)
+        # a domain word first ("f411" is "fall" before "fail"), then any known word, as written
+        # and then with stretched letters cut; then two glued words
+        for candidates in (words, [self._collapse(w) for w in words]):
+            for vocab in (self.domain, self.known):
+                for word in candidates:
+                    if word in vocab and (len(word) >= 4 or word in self.domain):
+                        return word
+        for word in words:
+            parts = self._split(self._collapse(word))
             if parts is not None:
                 return parts
         return tok
 
     def _split(self, word: str) -> str | None:
-        """A glued token as two known words, one of them a domain word ("numbgroin")."""
-        if len(word) < 5:
+        """A glued token as two known words, one of them a domain word ("numbgroin"); failing
+        that, a domain word of four letters or more and three letters or more that the speller
+        may correct ("chsetpain" -> "chset pain")."""
+        if len(word) < 4:
             return None
-        best: tuple[int, str] | None = None
+        best: tuple[int, int, int, str] | None = None
         for i in range(1, len(word)):
             left, right = word[:i], word[i:]
-            if not (self._piece(left) and self._piece(right)):
+            in_domain = [len(p) for p in (left, right) if p in self.domain and p not in SHORT_WORDS]
+            if not in_domain:
                 continue
-            if left not in self.domain and right not in self.domain:
+            if self._piece(left) and self._piece(right):
+                clean = 1
+            elif max(in_domain) >= 4 and min(len(left), len(right)) >= 3:
+                clean = 0
+            else:
                 continue
-            score = max(
-                len(left) if left in self.domain else 0, len(right) if right in self.domain else 0
-            )
-            if best is None or score > best[0]:
-                best = (score, f"{left} {right}")
-        return best[1] if best else None
+            # clean splits first, then the longest domain word, then the longer left part
+            score = (clean, max(in_domain), len(left), f"{left} {right}")
+            if best is None or score > best:
+                best = score
+        return best[3] if best else None
 
     def _piece(self, w: str) -> bool:
-        return w in self.known or w in SHORT_WORDS
+        return w in self.known or w in self._short
+
+    # -- look-alike letters ---------------------------------------------------------------------
+    def _unconfuse(self, text: str) -> str:
+        """Words in Latin and look-alike letters read as Latin; a word made only of look-alike
+        letters only when that gives a known word (so Russian stays Russian)."""
+        if all(ord(c) < 0x370 for c in text):
+            return text
+        return _WORD_RE.sub(self._unconfuse_word, text)
+
+    def _unconfuse_word(self, m: re.Match[str]) -> str:
+        word = m.group(0)
+        if not any(c in CONFUSABLES for c in word):
+            return word
+        if not all(c in CONFUSABLES or c.isascii() for c in word):
+            return word
+        latin = "".join(CONFUSABLES.get(c, c) for c in word)
+        if any(c.isascii() and c.isalpha() for c in word):
+            return latin
+        low = self._collapse(latin.lower())
+        return latin if low in self.known else word
 
     # -- spaced-out letters ----------------------------------------------------------------------
     def _join_spaced(self, tokens: list[str]) -> list[str]:
@@ -189,23 +240,13 @@ class Respeller:
         return best[n]
 
 
-def _is_quantity(tok: str) -> bool:
-    """30min, 8kg, 5k, 2nd, 10000steps, 3x: a number and a unit."""
+def is_quantity(tok: str) -> bool:
+    """30min, 8kg, 5k, 2nd, 10000steps, 3x: a number and a unit (or the right ordinal ending)."""
     m = re.fullmatch(r"(\d+)([a-z]*)", tok)
-    return m is not None and (not m.group(2) or m.group(2) in UNITS)
-
-
-def _unconfuse(text: str) -> str:
-    """Words written only in Latin and look-alike letters, read as Latin."""
-    if all(ord(c) < 0x370 for c in text):
-        return text
-    return _CONFUSABLE_WORD_RE.sub(_unconfuse_word, text)
-
-
-def _unconfuse_word(m: re.Match[str]) -> str:
-    word = m.group(0)
-    if not any(c in CONFUSABLES for c in word):
-        return word
-    if all(c in CONFUSABLES or c.isascii() for c in word):
-        return "".join(CONFUSABLES.get(c, c) for c in word)
-    return word
+    if m is None:
+        return False
+    number, unit = m.groups()
+    if unit in ("nd", "rd", "th") or (unit == "st" and number[-1] == "1"):
+        last = "th" if number[-2:-1] == "1" else ORDINALS.get(number[-1], "th")
+        return unit == last
+    return not unit or unit in UNITS
