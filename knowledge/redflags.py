@@ -236,14 +236,19 @@ class RedFlagChecker:
         holds a cue and `embed` can embed it)."""
         stems, found = self._read(analysed.stems)
         flag = self._rules(stems, found)
-        if flag is not None:
-            return flag
         alt_found: dict[str, list[Span]] | None = None
         if analysed.alt is not None:
             alt_stems, alt_found = self._read(analysed.alt.stems)
-            flag = self._rules(alt_stems, alt_found)
-            if flag is not None:
+            alt_flag = self._rules(alt_stems, alt_found)
+            if alt_flag is not None:
+                return alt_flag
+            # The second reading holds the same cue words and found them harmless (an exclusion
+            # the disguise had hidden: "cancer scr33ning"): it decides. Otherwise the first stands.
+            if flag is not None and not _same_words(flag, alt_stems):
                 return flag
+            found = alt_found
+        elif flag is not None:
+            return flag
         if vector is None or self.exemplar_vectors is None:
             return None
         flag = self._model(found, vector)
@@ -270,6 +275,12 @@ class RedFlagChecker:
             if float(sims[best]) >= group.threshold:
                 return Flag(f"model:{group.id}", group.care, (group.exemplars[best],))
         return None
+
+
+def _same_words(flag: Flag, stems: Sequence[str]) -> bool:
+    """Every word of the flag's evidence is among `stems`."""
+    have = set(stems)
+    return all(w in have for e in flag.evidence for w in e.split())
 
 
 def _within(spans: list[list[Span]], window: int | None) -> tuple[Span, ...] | None:

@@ -5,6 +5,7 @@ per 100 (the tune splits only: the frozen ``*.test.jsonl`` splits are never read
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -170,6 +171,37 @@ def test_no_more_than_two_false_alarms_per_hundred(engine: Engine) -> None:
     assert len(messages) >= 500
     flagged = [(t, r.flag) for t in messages if (r := engine.answer(t)).kind == "urgent"]
     assert len(flagged) * 100 <= 2 * len(messages), flagged
+
+
+def test_disguised_ordinary_messages_raise_no_more_false_alarms(engine: Engine) -> None:
+    """The same disguises on a word of each ordinary message (one word picked at random with a
+    fixed seed): a disguised harmless word must not hide an exclusion ("cancer scr33ning")."""
+    rnd = random.Random(7)
+    tried, flagged = 0, []
+    for text in ordinary_messages():
+        words = text.split()
+        spots = [i for i, w in enumerate(words) if w.isalpha() and len(w) >= 4]
+        if not spots:
+            continue
+        i = rnd.choice(spots)
+        variants = [(p(words[i]), words[i + 1 :]) for p in WORD_PERTURBATIONS.values()]
+        if i + 1 < len(words) and words[i + 1].isalpha():
+            variants.append((words[i] + words[i + 1], words[i + 2 :]))  # glued
+        for new, rest in variants:
+            if new is None:
+                continue
+            variant = " ".join([*words[:i], new, *rest])
+            tried += 1
+            if engine.answer(variant).kind == "urgent":
+                flagged.append(variant)
+    assert tried >= 4000
+    assert len(flagged) * 100 <= 2 * tried, flagged
+
+
+def test_the_hand_written_disguised_set_is_caught(engine: Engine) -> None:
+    rows = [json.loads(line) for line in (DATA / "redflags_disguised.jsonl").open() if line.strip()]
+    assert len(rows) >= 30
+    assert [r["q"] for r in rows if engine.answer(r["q"]).kind != "urgent"] == []
 
 
 @pytest.mark.parametrize(
