@@ -11,6 +11,8 @@ this pass, which undoes the ways people (or their keyboards) disguise words:
 - runs of three or more of a letter collapsed ("paaaain" -> "pain", "bladdder" -> "bladder");
 - a glued token split into two known words when one is a domain or red-flag word
   ("chestpain" -> "chest pain");
+- invisible characters inside a word dropped, and a capital I inside a lower-case word read as an
+  l ("bIadder");
 - single letters spaced out joined, then cut into known words ("c h e s t  p a i n" -> "chest
   pain", "n.u.m.b" -> "numb").
 
@@ -25,7 +27,7 @@ import math
 import re
 from collections.abc import Iterable
 
-from knowledge.text import expand_contractions, fold
+from knowledge.text import MAX_CHARS, expand_contractions, fold
 
 #: Cyrillic and Greek letters that look like Latin ones (read before lower-casing: a capital Greek
 #: nu is an N, a small one a v).
@@ -69,6 +71,10 @@ SHORT_WORDS = frozenset(
 _TOKEN_RE = re.compile(r"[a-z0-9@$!|]+")
 _RUN_RE = re.compile(r"([a-z])\1{2,}")
 _WORD_RE = re.compile(r"\w+")
+#: zero-width and other invisible characters slipped inside a word ("k\u200bill")
+_INVISIBLE_RE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+#: a capital I inside a lower-case word is an l ("bIadder")
+_CAPITAL_I_RE = re.compile(r"(?<=[a-z])I(?=[a-z])")
 #: the most readings of one token's digits and symbols tried (each has one or two)
 _MAX_READINGS = 256
 
@@ -88,6 +94,8 @@ class Respeller:
         self._cache: dict[str, str] = {}
 
     def __call__(self, text: str) -> str:
+        text = _INVISIBLE_RE.sub("", text[: MAX_CHARS * 2])
+        text = _CAPITAL_I_RE.sub("l", text)
         folded = expand_contractions(fold(self._unconfuse(text)))
         tokens = [self._token(t) for t in _TOKEN_RE.findall(folded.replace("'", ""))]
         return " ".join(self._join_spaced(tokens))

@@ -123,6 +123,10 @@ def _dotted(word: str) -> str | None:
     return ".".join(word)
 
 
+def _invisible(word: str) -> str | None:
+    return "\u200b".join(word)
+
+
 WORD_PERTURBATIONS: dict[str, Callable[[str], str | None]] = {
     "cyrillic": _swap(CYRILLIC, every=False),
     "cyrillic_all": _swap(CYRILLIC, every=True),
@@ -132,6 +136,7 @@ WORD_PERTURBATIONS: dict[str, Callable[[str], str | None]] = {
     "stretched": _stretch,
     "spaced": _spaced,
     "dotted": _dotted,
+    "zero_width": _invisible,
 }
 
 

@@ -30,6 +30,9 @@ def respell() -> Respeller:
         ("n.u.m.b down there", "numb down there"),
         ("n u m b g r o i n", "numb groin"),
         ("help!", "help"),
+        ("k\u200bill mys\u00adelf", "kill myself"),  # zero-width space, soft hyphen
+        ("lost control of my bIadder", "lost control of my bladder"),  # capital I for l
+        ("c-h-e-s-t p-a-i-n", "chest pain"),
     ],
 )
 def test_undoes_the_disguise(respell: Respeller, text: str, expected: str) -> None:
