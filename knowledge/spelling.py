@@ -77,6 +77,8 @@ _INVISIBLE_RE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064
 _CAPITAL_I_RE = re.compile(r"(?<=[a-z])I(?=[a-z])")
 #: the most readings of one token's digits and symbols tried (each has one or two)
 _MAX_READINGS = 256
+#: the most readings of a spaced-out run tried (each is cut into words)
+_MAX_RUN_READINGS = 16
 
 
 class Respeller:
@@ -141,18 +143,7 @@ class Respeller:
             return letters or tok  # "help!" -> "help"
         if is_quantity(letters):
             return tok
-        spots = [i for i, c in enumerate(letters) if c in LEET]
-        readings = [LEET[letters[i]] for i in spots]
-        if math.prod(len(r) for r in readings) > _MAX_READINGS:
-            return tok
-        words: list[str] = []
-        for choice in itertools.product(*readings):
-            chars = list(letters)
-            for i, c in zip(spots, choice, strict=True):
-                chars[i] = c
-            word = "".join(chars)
-            if word.isalpha():
-                words.append(word)
+        words = _readings(letters)
         # a domain word first ("f411" is "fall" before "fail"), then any known word, as written
         # and then with stretched letters cut; then two glued words
         for candidates in (words, [self._collapse(w) for w in words]):
@@ -211,7 +202,8 @@ class Respeller:
         if any(c.isascii() and c.isalpha() for c in word):
             return latin
         low = self._collapse(latin.lower())
-        return latin if low in self.known else word
+        # a lone look-alike is a letter (spaced out: "t о i l e t")
+        return latin if low in self.known or len(word) == 1 else word
 
     # -- spaced-out letters ----------------------------------------------------------------------
     def _join_spaced(self, tokens: list[str]) -> list[str]:
@@ -219,16 +211,39 @@ class Respeller:
         i = 0
         while i < len(tokens):
             j = i
-            while j < len(tokens) and len(tokens[j]) == 1 and tokens[j].isalpha():
+            while (
+                j < len(tokens)
+                and len(tokens[j]) == 1
+                and (tokens[j].isalpha() or tokens[j] in LEET)
+            ):
                 j += 1
-            if j - i >= 3:
-                words = self._segment("".join(tokens[i:j]))
+            run = "".join(tokens[i:j])
+            if j - i >= 3 and sum(c.isalpha() for c in run) >= 2:
+                words = self._read_run(run)
                 out.extend(words if words is not None else tokens[i:j])
                 i = j
             else:
                 out.append(tokens[i])
                 i += 1
         return out
+
+    def _read_run(self, run: str) -> list[str] | None:
+        """Spaced-out characters as the fewest words: digits read as letters, stretched letters
+        cut ("t o o o o i l e t" -> "toilet", not "too oil et")."""
+        readings = [run] if run.isalpha() else _readings(run)[:_MAX_RUN_READINGS]
+        best: tuple[tuple[int, int], list[str]] | None = None
+        for reading in readings:
+            for cand in dict.fromkeys(
+                (reading, _RUN_RE.sub(r"\1\1", reading), _RUN_RE.sub(r"\1", reading))
+            ):
+                words = self._segment(cand)
+                if words is None:
+                    continue
+                # fewest words, then the most domain words ("both" before "booth")
+                score = (len(words), -sum(w in self.domain for w in words))
+                if best is None or score < best[0]:
+                    best = (score, words)
+        return best[1] if best else None
 
     def _segment(self, letters: str) -> list[str] | None:
         """The fewest known words that make up `letters` (None when there is no such cut)."""
@@ -246,6 +261,23 @@ class Respeller:
                 if best[end] is None or len(prev) + 1 < len(best[end] or ()):
                     best[end] = [*prev, piece]
         return best[n]
+
+
+def _readings(letters: str) -> list[str]:
+    """Every reading of a token's digits and symbols as letters (none past _MAX_READINGS)."""
+    spots = [i for i, c in enumerate(letters) if c in LEET]
+    options = [LEET[letters[i]] for i in spots]
+    if math.prod(len(r) for r in options) > _MAX_READINGS:
+        return []
+    words: list[str] = []
+    for choice in itertools.product(*options):
+        chars = list(letters)
+        for i, c in zip(spots, choice, strict=True):
+            chars[i] = c
+        word = "".join(chars)
+        if word.isalpha():
+            words.append(word)
+    return words
 
 
 def is_quantity(tok: str) -> bool:

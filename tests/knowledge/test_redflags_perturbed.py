@@ -171,6 +171,37 @@ def test_every_perturbed_red_flag_is_caught(engine: Engine) -> None:
     assert missed == []
 
 
+#: two disguises on the same word, the first applied first
+PAIRS = [
+    ("stretched", "cyrillic"),
+    ("stretched", "digits"),
+    ("cyrillic", "digits"),
+    ("greek", "stretched"),
+    ("digits", "spaced"),
+    ("cyrillic", "spaced"),
+    ("stretched", "spaced"),
+    ("digits", "zero_width"),
+]
+
+
+def test_two_disguises_on_one_word_are_caught(engine: Engine) -> None:
+    tried, missed = 0, []
+    for text in red_flag_examples():
+        words = text.split()
+        for i in _key_words(engine, text):
+            for first, then in PAIRS:
+                once = WORD_PERTURBATIONS[first](words[i])
+                twice = WORD_PERTURBATIONS[then](once) if once else None
+                if not twice or twice == once:
+                    continue
+                variant = " ".join([*words[:i], twice, *words[i + 1 :]])
+                tried += 1
+                if engine.answer(variant).kind != "urgent":
+                    missed.append(variant)
+    assert tried >= 2000
+    assert missed == []
+
+
 def test_no_more_than_two_false_alarms_per_hundred(engine: Engine) -> None:
     messages = ordinary_messages()
     assert len(messages) >= 500
