@@ -278,6 +278,10 @@ def test_disguised_red_flags(engine: Engine, text: str) -> None:
         "the heatwave is giving me night sweats",
         "my back went lifting a box, no fall or anything",
         "out of breath on hills, is that normal",
+        "I could sleep forever after that walk",
+        "I wrote a note of my steps each day",
+        "done with everything on my list, time for a walk",
+        "is there any reason to keep going when my back twinges?",
     ],
 )
 def test_no_false_alarm(engine: Engine, text: str) -> None:
