@@ -179,10 +179,18 @@ class _ModelGroupIn(_Strict):
     exemplars: list[Word] = Field(min_length=1)
 
 
+class _NearMissIn(_Strict):
+    word: Word
+    means: Word
+    near: str
+    window: int = Field(gt=0)
+
+
 class _RedFlagsIn(_Strict):
     concepts: dict[str, _ConceptIn]
     rules: list[_RuleIn] = Field(min_length=1)
     model_check: list[_ModelGroupIn] = Field(default_factory=list)
+    near_misses: list[_NearMissIn] = Field(default_factory=list)
 
 
 def load_redflags(path: Path | str | None = None) -> dict[str, Any]:
@@ -192,6 +200,7 @@ def load_redflags(path: Path | str | None = None) -> dict[str, Any]:
     flags = parse_model(file, data, _RedFlagsIn, "must hold 'concepts', 'rules', 'model_check'")
     uses = [(f"rules.{i}.all", r.all) for i, r in enumerate(flags.rules)]
     uses += [(f"model_check.{i}", [*g.cue, *g.also]) for i, g in enumerate(flags.model_check)]
+    uses += [(f"near_misses.{i}.near", [n.near]) for i, n in enumerate(flags.near_misses)]
     for where, names in uses:
         for name in names:
             if name not in flags.concepts:

@@ -66,6 +66,7 @@ from knowledge.matching import (
 )
 from knowledge.models import Library, Unit
 from knowledge.redflags import Flag, RedFlagChecker
+from knowledge.spelling import Respeller
 from knowledge.text import Analysed, Analyzer, question_part
 
 log = logging.getLogger(__name__)
@@ -214,7 +215,9 @@ class Engine:
         checker = RedFlagChecker(load_redflags())
         pairs = offtopic_texts(load_offtopic() if offtopic is None else offtopic)
         common = emb.known_words()
-        analyzer = Analyzer(matching.rewrites, matching.words() | checker.words(), common)
+        words = matching.words() | checker.words()
+        respell = Respeller(words, common, matching.rewrites)
+        analyzer = Analyzer(matching.rewrites, words, common, respell)
         embedder = emb.try_load() if use_embeddings else None
         index: VectorIndex | None = None
         if embedder is not None:
@@ -267,7 +270,7 @@ class Engine:
             q = None
         vec = vectors.get(a.corrected_text) if vectors else None
         vec = vec if vec is not None else self._embed(a)
-        flag = self.checker.check(a, vec)
+        flag = self.checker.check(a, vec, self._embed)
         if flag is not None:
             return Result("urgent", None, 1.0, [], flag=flag)
 

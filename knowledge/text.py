@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 from rapidfuzz import process
@@ -53,11 +53,16 @@ def fold(text: str) -> str:
     return text[:MAX_CHARS]
 
 
+def expand_contractions(folded: str) -> str:
+    """Contractions of folded text expanded ("can't" -> "cannot", "i'm" -> "i am")."""
+    for pattern, repl in _CONTRACTIONS:
+        folded = pattern.sub(repl, folded)
+    return folded
+
+
 def normalise(text: str, rewrites: Mapping[str, str] | None = None) -> str:
     """Folded text with contractions expanded and shorthand rewritten, words joined by spaces."""
-    text = fold(text)
-    for pattern, repl in _CONTRACTIONS:
-        text = pattern.sub(repl, text)
+    text = expand_contractions(fold(text))
     rewrites = rewrites or {}
     out: list[str] = []
     for t in _WORD_RE.findall(text.replace("'", "")):
@@ -159,13 +164,16 @@ class Speller:
 class Analysed:
     """One message, analysed once and shared by the red-flag check and the matcher."""
 
-    __slots__ = ("corrected", "norm", "stems", "tokens")
+    __slots__ = ("alt", "corrected", "norm", "stems", "tokens")
 
     def __init__(self, norm: str, tokens: list[str], corrected: list[str]) -> None:
         self.norm = norm  # normalised text (shorthand rewritten), before typo correction
         self.tokens = tokens  # its words
         self.corrected = corrected  # words after typo correction
         self.stems = [stem(t) for t in corrected]
+        #: the message after the second pass (look-alike letters, digits for letters, glued or
+        #: spaced-out words...), when that changed its words; only the red-flag check reads it
+        self.alt: Analysed | None = None
 
     @property
     def corrected_text(self) -> str:
@@ -180,11 +188,24 @@ class Analyzer:
         rewrites: Mapping[str, str] | None = None,
         domain: Iterable[str] = (),
         common: Iterable[str] = (),
+        respell: Callable[[str], str] | None = None,
     ) -> None:
         self.rewrites = dict(rewrites or {})
         self.speller = Speller(domain, common)
+        #: the second normalisation pass (:class:`knowledge.spelling.Respeller`), if any
+        self.respell = respell
 
     def analyse(self, text: str) -> Analysed:
+        a = self._analyse(text)
+        if self.respell is not None:
+            again = self.respell(text)
+            if again != a.norm:
+                alt = self._analyse(again)
+                if alt.stems != a.stems:
+                    a.alt = alt
+        return a
+
+    def _analyse(self, text: str) -> Analysed:
         norm = normalise(text, self.rewrites)
         toks = norm.split()
         corrected = self.speller.correct_all(toks)

@@ -11,6 +11,7 @@ import pytest
 
 from knowledge.content import default_library
 from knowledge.models import UNIT_IDS
+from knowledge.texts import Texts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,7 +95,11 @@ def test_text_modes() -> None:
     assert p.returncode == 0
     assert p.stdout.strip() == library.seek_care.strip()
 
-    p = _ask("can I take ibuprofen for my back pain?")
+    p = _ask("can I take ibuprofen for my back pain?")  # a treatment: pointed to a pharmacist
+    assert p.returncode == 0
+    assert p.stdout.strip() == Texts.from_library(library)("not_in_guide_treatment").strip()
+
+    p = _ask("is a mattress important for back pain?")  # on topic, not covered: close topics
     assert p.returncode == 0
     assert library.messages["not_in_guide"] in p.stdout
     assert "- " in p.stdout  # suggested topics

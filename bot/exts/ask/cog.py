@@ -22,6 +22,7 @@ from bot.exts.ask.batcher import AnswerBatcher
 from bot.exts.ask.feedback import record_unanswered, remember_question, send_then_record
 from bot.exts.ask.followup import asks_something, choose, new_topic, replied_unit, with_topic
 from bot.fairuse import QUESTIONS, QuestionLimit, Verdict
+from bot.settings import Settings
 from bot.ui import render, sanitize
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ class Ask(commands.Cog):
         #: the engine runs in a worker thread, questions that arrive together in one batch
         self.answers = AnswerBatcher(lambda: self.bot.engine)
         #: fair use: at most 6 questions a minute per person (CONTRACT.md)
-        per_minute = bot.settings.bot.ask_per_minute if bot.settings else QUESTIONS
+        settings = bot.settings
+        per_minute = settings.bot.ask_per_minute if isinstance(settings, Settings) else QUESTIONS
         self.limit = limit or QuestionLimit(per_minute)
 
     async def cog_unload(self) -> None:
