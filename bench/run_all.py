@@ -56,6 +56,8 @@ RSS_100K_MIB = 128.0
 RSS_PER_100K_MIB = 10.0
 # Issue 13: 1,000 presses in 10 s on one call, all counted once, edits paced (3 s), no 429.
 CLUB_EDIT_GAP_S = 3.0
+# Issue 14: behind the shared REST proxy, two processes reach at least 90% of 50/s.
+PROXY_FRACTION = 0.9
 
 
 @dataclass
@@ -137,7 +139,39 @@ def fanout_figures(data: dict[str, Any]) -> list[Figure]:
         zero(b, "HTTP 429", data.get("http_429")),
         zero(b, "duplicates", data.get("duplicates")),
         zero(b, "lost", data.get("lost")),
+        *proxy_figures(data.get("side_by_side", {})),
     ]  # fmt: skip
+
+
+def _count(mode: dict[str, Any]) -> str:
+    count = mode.get("count")
+    return f"{count:,}" if isinstance(count, int) else "?"
+
+
+def proxy_figures(modes: dict[str, Any]) -> list[Figure]:
+    """The fan-out's two modes side by side, as a fraction of Discord's 50 requests per second:
+    one process keeping the limits itself (local), two shard processes behind the shared REST
+    proxy (proxy, target at least 0.9)."""
+    figures: list[Figure] = []
+    local, proxy = modes.get("local"), modes.get("proxy")
+    if local is not None:
+        b = f"fan-out, local mode (1 process, {_count(local)} due)"
+        value = local.get("fraction_of_50_per_s")
+        figures.append(Figure(b, "fraction of 50/s (paced at 40/s: at most 0.8)",
+                              None if value is None else float(value), "", "(for comparison)",
+                              value is not None))  # fmt: skip
+    if proxy is not None:
+        b = f"fan-out, proxy mode (2 processes, {_count(proxy)} due)"
+        if "skipped" in proxy:
+            return [*figures, Figure(b, f"ran ({proxy['skipped']})", None, "", "Node 20+", False)]
+        limited = proxy.get("http_429") or {}
+        figures += [
+            at_least(b, "fraction of 50/s", proxy.get("fraction_of_50_per_s"), PROXY_FRACTION, ""),
+            zero(b, "HTTP 429 from the global limit", limited.get("global", 0)),
+            zero(b, "duplicates", proxy.get("duplicates")),
+            zero(b, "lost", proxy.get("lost")),
+        ]
+    return figures
 
 
 def club_figures(data: dict[str, Any]) -> list[Figure]:

@@ -92,3 +92,24 @@ def test_report_lists_every_figure_with_its_result(run_all: ModuleType, tmp_path
     )
     assert text.count("**FAIL**") == 2  # the ratio, and the answer bench that gave no result
     assert "no result (exit 1)" in text
+
+
+def test_the_fan_out_reports_both_modes_and_judges_the_proxy(run_all: ModuleType) -> None:
+    def modes(fraction: float, global_429: int = 0) -> dict[str, object]:
+        local = {"count": 10_000, "fraction_of_50_per_s": 0.8, "http_429": 0, "lost": 0}
+        proxy = {
+            "count": 600,
+            "fraction_of_50_per_s": fraction,
+            "http_429": {"global": global_429},
+            "duplicates": 0,
+            "lost": 0,
+        }
+        return {"local": local, "proxy": proxy}
+
+    good = run_all.proxy_figures(modes(0.95))
+    assert [f.ok for f in good] == [True] * 5
+    assert "local" in good[0].bench and "proxy" in good[1].bench
+    assert not run_all.proxy_figures(modes(0.85))[1].ok
+    assert not run_all.proxy_figures(modes(0.95, global_429=3))[2].ok
+    [_, skipped] = run_all.proxy_figures({**modes(0.95), "proxy": {"skipped": "no node"}})
+    assert not skipped.ok
