@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,3 +52,5 @@ class Job:
     user_id: int
     seq: int
     items: list[Item] = field(default_factory=list)
+    #: When this process claimed it (``time.monotonic``): a claim just made needs no check.
+    claimed_at: float = field(default_factory=time.monotonic)

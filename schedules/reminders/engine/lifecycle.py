@@ -28,7 +28,7 @@ from schedules.reminders.delivery import Sender, TokenBucket
 from schedules.reminders.engine.claims import Claimer, WeekPlanner, anything_due
 from schedules.reminders.engine.jobs import Clock, Job, SweepReport, utc_now
 from schedules.reminders.engine.recorder import Recorder
-from schedules.reminders.engine.send import ClaimCheck, Sending
+from schedules.reminders.engine.send import CLAIM_FRESH_SECONDS, ClaimCheck, Sending
 from schedules.settings import ReminderSettings
 from schedules.store.db import Database, dialect_insert
 from schedules.store.schema import sweepers_table
@@ -92,6 +92,8 @@ class ReminderEngine:
         self._stopping = False
         self._seq = 0
         self._forgotten: dict[int, int] = {}
+        #: A job claimed this recently is sent without re-checking its claims (see :mod:`.send`).
+        self.claim_fresh_seconds = CLAIM_FRESH_SECONDS
         self.last_report: SweepReport | None = None
         self.last_sweep_at: datetime | None = None
         self._last_beat: datetime | None = None
@@ -315,7 +317,12 @@ class ReminderEngine:
             fixed_now=now,
             stopping=lambda: self._stopping,
             cancelled=self._cancelled,
-            check=ClaimCheck(self.db, self.owner, lambda: now or self.clock()),
+            check=ClaimCheck(
+                self.db,
+                self.owner,
+                lambda: now or self.clock(),
+                fresh_seconds=self.claim_fresh_seconds,
+            ),
         )
 
     def _cancelled(self, job: Job) -> bool:

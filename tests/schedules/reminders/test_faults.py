@@ -121,6 +121,7 @@ def _report() -> SweepReport:
 
 async def test_an_erase_in_another_process_stops_claims_in_flight(db: Database) -> None:
     engine, _, _ = make(db, max_in_flight=1)
+    engine.claim_fresh_seconds = 0  # every claim is checked, however recent
     erased: list[int] = []
 
     class ErasingSender(RecordingSender):
@@ -158,10 +159,44 @@ async def test_no_send_while_the_claim_check_cannot_reach_the_database(db: Datab
     await seed(db, [1], utc(2026, 7, 1, 7, 30))
     jobs, _ = await engine._claim(utc(2026, 7, 1, 7, 30, 1), _report())
     flaky = Flaky(db, failures=3)
-    check = ClaimCheck(flaky, engine.owner, lambda: utc(2026, 7, 1, 7, 30, 2), retry_delays=(0.01,))  # type: ignore[arg-type]
+    check = ClaimCheck(
+        flaky,
+        engine.owner,
+        lambda: utc(2026, 7, 1, 7, 30, 2),
+        retry_delays=(0.01,),
+        fresh_seconds=0,
+    )  # type: ignore[arg-type]
     live = await check.confirm(jobs[0], lambda: False)
     assert live is not None and len(live) == len(jobs[0].items) and flaky.attempts == 4
     down = Flaky(db, failures=10**6)
-    check = ClaimCheck(down, engine.owner, check.clock, retry_delays=(0.01,))  # type: ignore[arg-type]
+    check = ClaimCheck(down, engine.owner, check.clock, retry_delays=(0.01,), fresh_seconds=0)  # type: ignore[arg-type]
     assert await check.confirm(jobs[0], lambda: down.attempts >= 3) is None
     assert sender.calls == []
+
+
+async def test_a_claim_just_made_is_sent_without_a_check(db: Database) -> None:
+    """A catch-up sends thousands of claims made a moment ago: no query per round for those."""
+    engine, _, sender = make(db)
+    await seed(db, list(range(1, 41)), utc(2026, 7, 1, 7, 30))
+    checks: list[int] = []
+    real = ClaimCheck._query
+
+    async def counted(self: ClaimCheck) -> None:
+        checks.append(1)
+        await real(self)
+
+    ClaimCheck._query = counted  # type: ignore[method-assign]
+    try:
+        report = await engine.sweep(utc(2026, 7, 1, 7, 30, 1))
+    finally:
+        ClaimCheck._query = real  # type: ignore[method-assign]
+    assert report.sent == 40 and len(sender.calls) == 40
+    assert checks == []
+    engine.claim_fresh_seconds = 0
+    await seed(db, list(range(41, 61)), utc(2026, 7, 1, 7, 31))
+    ClaimCheck._query = counted  # type: ignore[method-assign]
+    try:
+        await engine.sweep(utc(2026, 7, 1, 7, 31, 1))
+    finally:
+        ClaimCheck._query = real  # type: ignore[method-assign]
+    assert checks  # with no window, every round is checked
