@@ -67,7 +67,8 @@ async def probe_database(
     failing = False
     while True:
         try:
-            await asyncio.wait_for(ask(), answer_within)
+            async with asyncio.timeout(answer_within):  # not wait_for: it can lose a cancel
+                await ask()
         except Exception as exc:  # any failure just leaves the beat to age
             if not failing:
                 log.warning("the database does not answer (%s)", type(exc).__name__)

@@ -97,6 +97,15 @@ async def finish_deliveries(
     )
 
 
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    """Wait for ``event`` at most ``seconds``. Not ``asyncio.wait_for``: on Python 3.11
+    it swallows a cancel that arrives as the event is set, and a recorder whose cancel was lost
+    never stopped (a test hung in CI)."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
+
+
 class Recorder:
     """The single writer of delivery outcomes during a sweep.
 
@@ -136,6 +145,7 @@ class Recorder:
         self._wake = asyncio.Event()
         self._urgent = asyncio.Event()
         self._closed = False
+        self._abandoned = False
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -202,11 +212,10 @@ class Recorder:
         self._added()
 
     async def _run(self) -> None:
-        while True:
+        while not self._abandoned:
             await self._wake.wait()
             if not self._closed:
-                with contextlib.suppress(TimeoutError):  # let a batch gather, unless urgent
-                    await asyncio.wait_for(self._urgent.wait(), self.max_delay)
+                await _wait(self._urgent, self.max_delay)  # let a batch gather, unless urgent
             self._wake.clear()
             if not self._closed:
                 self._urgent.clear()
@@ -216,8 +225,7 @@ class Recorder:
             else:
                 delay = self.retry_delays[min(self.failures - 1, len(self.retry_delays) - 1)]
                 self._wake.set()  # go again after the back-off, pending or not
-                with contextlib.suppress(TimeoutError):  # close() shortens the wait
-                    await asyncio.wait_for(self._closing.wait(), delay)
+                await _wait(self._closing, delay)  # close() shortens the wait
                 if self._closed:
                     await asyncio.sleep(min(delay, 0.5))
                 continue
@@ -230,8 +238,7 @@ class Recorder:
         while not self._settled.is_set():
             if stopping is not None and stopping():
                 return False
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._settled.wait(), 0.5)
+            await _wait(self._settled, 0.5)
         return True
 
     async def close(self) -> None:
@@ -243,12 +250,11 @@ class Recorder:
         self._wake.set()
         if self._task is None:
             return
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), self.close_timeout)
-        except TimeoutError:
+        done, _ = await asyncio.wait({self._task}, timeout=self.close_timeout)
+        if not done:
+            self._abandoned = True  # the loop ends at its next turn even if a cancel is lost
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task}, timeout=1.0)
             log.error(
                 "could not record %d delivery outcomes before stopping; those claims are "
                 "retried after their lease",
