@@ -51,14 +51,26 @@ def is_empty(data: dict[str, Any]) -> bool:
     return all(not value for value in data.values())
 
 
+#: Club calls this recent show a count an erase changes (their counts are edited afterwards).
+RECOUNT_DAYS = 2
+
+
 async def erase_everything(bot: WalkWell, user_id: int) -> bool:
-    """Erase everything stored about ``user_id`` (the reminder engine forgets them first)."""
+    """Erase everything stored about ``user_id`` (the reminder engine forgets them first).
+    The recent club calls they pressed are announced afterwards (``club_counts_changed``), so the
+    club cog edits their shown counts down."""
+    from schedules.club.store import ClubStore
     from schedules.store.userdata import erase_user
 
     db = bot.services.database()
     if bot.services.engine is not None:
         bot.services.engine.forget_user(user_id)
-    return await erase_user(db, user_id) > 0
+    since = datetime.now(UTC).date() - timedelta(days=RECOUNT_DAYS)
+    pressed = await ClubStore(db).pressed_calls(user_id, since)
+    erased = await erase_user(db, user_id) > 0
+    if pressed:
+        bot.dispatch("club_counts_changed", pressed)
+    return erased
 
 
 class _Confirm(

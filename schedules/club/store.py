@@ -347,5 +347,25 @@ class ClubStore:
         async with self.db.read() as conn:
             return await count_day(conn, guild_id, day)
 
+    async def pressed_calls(self, user_id: int, since: date) -> list[tuple[int, date]]:
+        """``(guild id, club day)`` of the posted calls ``user_id`` pressed since ``since``: the
+        calls whose shown count an erase of that person changes."""
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(presses.c.guild_id, presses.c.club_day)
+                .join(
+                    calls,
+                    (calls.c.guild_id == presses.c.guild_id)
+                    & (calls.c.club_day == presses.c.club_day),
+                )
+                .where(
+                    presses.c.user_id == snowflake(user_id, "user id"),
+                    presses.c.club_day >= since,
+                    calls.c.message_id.is_not(None),
+                )
+                .order_by(presses.c.guild_id, presses.c.club_day)
+            )
+            return [(int(r.guild_id), r.club_day) for r in rows.all()]
+
 
 userdata.register("club", presses)

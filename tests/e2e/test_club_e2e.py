@@ -8,7 +8,7 @@ minutes once); the week boundary and its summary are covered on a fixed clock in
   or with a bad time, is refused and stores nothing; the admin's setup works;
 - the call arrives within 60 s of its minute, pinging only the club's role;
 - three presses count three, a repeat changes nothing, the count edit shows 3;
-- the erase of a presser drops the day's count by one;
+- the erase of a presser drops the day's count by one, in status and on the posted call;
 - a restart sends no second call; ``/club status``; ``/club stop``; a deleted channel pauses the
   club; the bot removed from a server pauses that club until setup runs again.
 """
@@ -141,6 +141,7 @@ async def test_club_over_the_wire(tmp_path: Path) -> None:
             prompt = await private(fake, carol, "privacy delete", general)
             await confirm_erase(fake, carol, prompt)
             assert "Today: 2 walked" in (await private(fake, bob, "club status", general)).text()
+            await fake.wait_until(lambda: shown_count(call) == 2, timeout=15)  # the call, too
             assert len(calls_in(fake, walks)) == 1
 
         # -- a restart on the same database: no second call ---------------------------------------

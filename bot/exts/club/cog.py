@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import discord
@@ -122,6 +122,12 @@ class Club(
         if engine is not None and self.sweeper in engine.sources:
             engine.sources.remove(self.sweeper)
         self.pacer.close()
+
+    @commands.Cog.listener()
+    async def on_club_counts_changed(self, keys: list[tuple[int, date]]) -> None:
+        """Counts changed outside a press (an erase): edit those calls, paced as presses are."""
+        for key in keys:
+            self.pacer.touch(key)
 
     def store(self) -> ClubStore:
         """One store per process: its presses are written in batches."""
