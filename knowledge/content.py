@@ -127,6 +127,8 @@ class _NotCoveredIn(_Strict):
     allow: list[Word] = Field(default_factory=list)
     treatment: list[Word] = Field(default_factory=list)
     anywhere: list[Word] = Field(default_factory=list)
+    elsewhere: list[Word] = Field(default_factory=list)
+    walking: list[Word] = Field(default_factory=list)
 
 
 class _MatchUnitIn(_Strict):

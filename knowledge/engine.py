@@ -377,7 +377,8 @@ class Engine:
             return None
 
     def _not_covered(self, stems: Sequence[str], index: dict[str, list[int]]) -> str:
-        """ "treatment", "not_covered" or "" for the words of a message (``allow`` masks)."""
+        """ "treatment", "not_covered", "off_topic" (``elsewhere`` without a ``walking`` word) or ""
+        for the words of a message (``allow`` masks)."""
         masked: set[int] = set()
         for p in self.matching.allow:
             for s, e in p.spans(stems, index):
@@ -390,6 +391,12 @@ class Engine:
                 for s, e in p.spans(stems, index):
                     if not masked.intersection(range(s, e)):
                         return reason
+        # another activity or subject (a sport, a pet, a game...) with no word of walking
+        if not _phrase_hits(self.matching.walking, stems, index):
+            for p in self.matching.elsewhere:
+                for s, e in p.spans(stems, index):
+                    if not masked.intersection(range(s, e)):
+                        return "off_topic"
         return ""
 
     def score(
