@@ -59,7 +59,7 @@ class MatchingData:
         self.anywhere = [Phrase(p) for p in nc.get("anywhere") or []]
         #: other activities and subjects: not covered when the question names no ``walking`` word
         self.elsewhere = [Phrase(p) for p in nc.get("elsewhere") or []]
-        self.walking = [Phrase(p) for p in nc.get("walking") or []]
+        self.walking = [Phrase(p) for p in raw.get("walking_words") or []]
 
         self.units: dict[str, UnitMatcher] = {}
         #: texts to embed: (unit id, kind, text); kind 0 = question-like, 1 = body sentence
