@@ -96,8 +96,13 @@ class MatchingData:
             for e in m.examples:
                 out.update(e.split())
         for p in (
-            self.topic + self.not_covered + self.allow + self.treatment + self.anywhere
-            + self.elsewhere + self.walking
+            self.topic
+            + self.not_covered
+            + self.allow
+            + self.treatment
+            + self.anywhere
+            + self.elsewhere
+            + self.walking
         ):
             out.update(normalise(p.text).split())
         return out
