@@ -6,8 +6,9 @@ Order of decisions for one message:
    check. Urgent wins over everything.
 2. Not covered (``matching.yaml`` ``not_covered``): heat/ice, mattresses, desks... -> ``none``;
    treatments (``not_covered.treatment``: medication, injections, surgery, manual therapies) ->
-   ``none`` with reason ``treatment`` (the bot points to a pharmacist or clinician). Suggestions
-   only when the message looked on-topic.
+   ``none`` with reason ``treatment`` (the bot points to a pharmacist or clinician); another
+   activity or subject (``not_covered.elsewhere``: sports, pets, games...) in a question with no
+   walking word -> ``none`` (``off_topic``). Suggestions only when the message looked on-topic.
 3. Scoring every unit with three signals:
    - semantic: cosine similarity of the question to each unit's example questions, title, aliases
      and body sentences (all-MiniLM-L6-v2, :mod:`knowledge.embedding`; precomputed vectors ship in
