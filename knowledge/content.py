@@ -127,6 +127,7 @@ class _NotCoveredIn(_Strict):
     allow: list[Word] = Field(default_factory=list)
     treatment: list[Word] = Field(default_factory=list)
     anywhere: list[Word] = Field(default_factory=list)
+    elsewhere: list[Word] = Field(default_factory=list)
 
 
 class _MatchUnitIn(_Strict):
@@ -138,6 +139,7 @@ class _MatchingIn(_Strict):
     rewrites: dict[Word, Word | None] = Field(default_factory=dict)
     stopwords: list[Word] = Field(default_factory=list)
     topic_words: list[Word] = Field(default_factory=list)
+    walking_words: list[Word] = Field(default_factory=list)
     not_covered: _NotCoveredIn = Field(default_factory=_NotCoveredIn)
     units: dict[str, _MatchUnitIn] = Field(default_factory=dict)
 

@@ -6,8 +6,9 @@ Order of decisions for one message:
    check. Urgent wins over everything.
 2. Not covered (``matching.yaml`` ``not_covered``): heat/ice, mattresses, desks... -> ``none``;
    treatments (``not_covered.treatment``: medication, injections, surgery, manual therapies) ->
-   ``none`` with reason ``treatment`` (the bot points to a pharmacist or clinician). Suggestions
-   only when the message looked on-topic.
+   ``none`` with reason ``treatment`` (the bot points to a pharmacist or clinician); another
+   activity or subject (``not_covered.elsewhere``: sports, pets, games...) in a question with no
+   walking word -> ``none`` (``off_topic``). Suggestions only when the message looked on-topic.
 3. Scoring every unit with three signals:
    - semantic: cosine similarity of the question to each unit's example questions, title, aliases
      and body sentences (all-MiniLM-L6-v2, :mod:`knowledge.embedding`; precomputed vectors ship in
@@ -377,7 +378,8 @@ class Engine:
             return None
 
     def _not_covered(self, stems: Sequence[str], index: dict[str, list[int]]) -> str:
-        """ "treatment", "not_covered" or "" for the words of a message (``allow`` masks)."""
+        """ "treatment", "not_covered", "off_topic" (``elsewhere`` without a ``walking`` word) or ""
+        for the words of a message (``allow`` masks)."""
         masked: set[int] = set()
         for p in self.matching.allow:
             for s, e in p.spans(stems, index):
@@ -390,6 +392,12 @@ class Engine:
                 for s, e in p.spans(stems, index):
                     if not masked.intersection(range(s, e)):
                         return reason
+        # another activity or subject (a sport, a pet, a game...) with no word of walking
+        if not _phrase_hits(self.matching.walking, stems, index):
+            for p in self.matching.elsewhere:
+                for s, e in p.spans(stems, index):
+                    if not masked.intersection(range(s, e)):
+                        return "off_topic"
         return ""
 
     def score(

@@ -57,6 +57,9 @@ class MatchingData:
         self.treatment = [Phrase(p) for p in nc.get("treatment") or []]
         #: not covered wherever they stand, story included (a condition that changes the answer)
         self.anywhere = [Phrase(p) for p in nc.get("anywhere") or []]
+        #: other activities and subjects: not covered when the question names no ``walking`` word
+        self.elsewhere = [Phrase(p) for p in nc.get("elsewhere") or []]
+        self.walking = [Phrase(p) for p in raw.get("walking_words") or []]
 
         self.units: dict[str, UnitMatcher] = {}
         #: texts to embed: (unit id, kind, text); kind 0 = question-like, 1 = body sentence
@@ -92,7 +95,15 @@ class MatchingData:
                 out.update(normalise(p.text).split())
             for e in m.examples:
                 out.update(e.split())
-        for p in self.topic + self.not_covered + self.allow + self.treatment + self.anywhere:
+        for p in (
+            self.topic
+            + self.not_covered
+            + self.allow
+            + self.treatment
+            + self.anywhere
+            + self.elsewhere
+            + self.walking
+        ):
             out.update(normalise(p.text).split())
         return out
 

@@ -106,6 +106,8 @@ NOT_IN_THE_GUIDE = {
     "would a cortisone injection let me walk further": "treatment",
     "is a chiropractor better than walking for my back": "treatment",
     "after my walk my back is sore, which painkiller works best": "treatment",
+    "my gp put me on duloxetine, can i still walk every day": "treatment",
+    "are there side effects if i take the new tablets before walking": "treatment",
     # a condition that changes the answer counts wherever it stands
     "I'm pregnant and my back aches a lot. How long should each walk be?": "not_covered",
 }
@@ -155,6 +157,33 @@ def test_a_clinician_or_treatment_as_the_source_is_still_answered(
 ) -> None:
     r = engine.answer(text)
     assert (r.kind, r.id) == ("answer", unit), r
+
+
+# another activity (a sport, a pet, a game...) in the question counts only without a walking word
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what shoes are best for netball", ("none", None)),
+        ("golf swing tips? i keep swaying my hips", ("none", None)),
+        ("how do i keep my cadence up on the bike", ("none", None)),
+        (
+            "which shoes should I wear for walking when my back hurts? I also play netball",
+            ("answer", "footwear"),
+        ),
+        (
+            "My daughter plays netball. Which shoes should I wear for my walks?",
+            ("answer", "footwear"),
+        ),
+        ("my running shoes are worn out, do I need new ones for my walks", ("answer", "footwear")),
+    ],
+)
+def test_another_activity_without_walking_is_not_in_the_guide(
+    engine: Engine, text: str, expected: tuple[str, str | None]
+) -> None:
+    r = engine.answer(text)
+    assert (r.kind, r.id) == expected, r
+    if r.kind == "none":
+        assert r.reason == "off_topic"
 
 
 def test_the_treatment_message_exists() -> None:
