@@ -66,7 +66,7 @@ from knowledge.matching import (
     save_index,
 )
 from knowledge.models import Library, Unit
-from knowledge.redflags import Flag, RedFlagChecker
+from knowledge.redflags import Flag, RedFlagChecker, by_first, candidates
 from knowledge.spelling import Respeller
 from knowledge.text import Analysed, Analyzer, question_part
 
@@ -182,6 +182,11 @@ class Engine:
         self.unit_ids: list[str] = list(library.units)
         self._topic_choices = self._build_topic_choices()
         self._topic_names = [name for name, _ in self._topic_choices]
+        #: every unit's phrases, unit by unit, found by first word (:meth:`_phrase_scores`)
+        self._phrases = [
+            (i, p, w) for i, uid in enumerate(self.unit_ids) for p, w in matching.units[uid].phrases
+        ]
+        self._phrase_firsts = by_first([p for _, p, _ in self._phrases])
         if self.index is not None:
             checker.exemplar_vectors = self.index.redflag_vectors
         #: offtopic.yaml's examples (group, message), in the order of the index's vectors
@@ -436,9 +441,14 @@ class Engine:
         return Scores(combined, sem, kw, fz)
 
     def _phrase_scores(self, a: Analysed, index: dict[str, list[int]]) -> np.ndarray:
+        sums: dict[int, float] = {}
+        for j in candidates(self._phrase_firsts, index):  # the same sums as a scan of them all
+            i, p, w = self._phrases[j]
+            if p.spans(a.stems, index):
+                sums[i] = sums.get(i, 0) + w
         kw = np.zeros(len(self.unit_ids), dtype=np.float32)
-        for i, uid in enumerate(self.unit_ids):
-            kw[i] = sum(w for p, w in self.matching.units[uid].phrases if p.spans(a.stems, index))
+        for i, total in sums.items():
+            kw[i] = total
         return kw
 
     def _fuzzy_scores(self, text: str) -> np.ndarray:

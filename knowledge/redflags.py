@@ -65,6 +65,26 @@ class Phrase:
         return out
 
 
+def by_first(phrases: Sequence[Phrase]) -> dict[str, list[int]]:
+    """Positions of ``phrases`` by their first word (see :func:`candidates`)."""
+    out: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(phrases):
+        out[p.first].append(i)
+    return dict(out)
+
+
+def candidates(firsts: dict[str, list[int]], index: dict[str, list[int]]) -> list[int]:
+    """Positions (ascending) of the phrases whose first word is in the message: the only ones
+    that can match, in their original order (so results equal a scan over all of them)."""
+    if len(index) <= len(firsts):
+        keys = [k for k in index if k in firsts]
+    else:
+        keys = [k for k in firsts if k in index]
+    if len(keys) == 1:
+        return firsts[keys[0]]
+    return sorted(i for k in keys for i in firsts[k])
+
+
 def _phrase_tokens(text: str) -> list[str]:
     out: list[str] = []
     for chunk in text.split():
@@ -95,14 +115,21 @@ class Concept:
     phrases: list[Phrase]
     exclude: list[Phrase] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self._firsts = by_first(self.phrases)
+
     def spans(self, stems: Sequence[str], index: dict[str, list[int]]) -> list[Span]:
+        phrases = self.phrases
+        found = candidates(self._firsts, index)
+        if not found:
+            return []
         masked: set[int] = set()
         for ex in self.exclude:
             for s, e in ex.spans(stems, index):
                 masked.update(range(s, e))
         out = []
-        for p in self.phrases:
-            for s, e in p.spans(stems, index):
+        for i in found:
+            for s, e in phrases[i].spans(stems, index):
                 if not masked.intersection(range(s, e)):
                     out.append((s, e))
         return out
