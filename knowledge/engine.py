@@ -66,7 +66,7 @@ from knowledge.matching import (
     save_index,
 )
 from knowledge.models import Library, Unit
-from knowledge.redflags import Flag, RedFlagChecker, by_first, candidates
+from knowledge.redflags import Flag, Reading, RedFlagChecker, by_first, candidates
 from knowledge.spelling import Respeller
 from knowledge.text import Analysed, Analyzer, question_part
 
@@ -249,34 +249,56 @@ class Engine:
     # -- answering ---------------------------------------------------------------------------
     def answer_many(self, texts: Sequence[str]) -> list[Result]:
         """:meth:`answer` for several messages, their embeddings computed in one batch (the bot
-        micro-batches questions that arrive together: ``bot/exts/ask/batcher.py``)."""
+        micro-batches questions that arrive together: ``bot/exts/ask/batcher.py``). Each message
+        is read once; one the red-flag rules already decide costs no model run."""
+        read = [self._read(t) for t in texts]
         vectors: dict[str, np.ndarray] = {}
         if self.embedder is not None:
             pending = list(
-                dict.fromkeys(self.analyzer.analyse(t or "").corrected_text for t in texts)
+                dict.fromkeys(a.corrected_text for a, rules in read if a.corrected and not rules[0])
             )
-            pending = [t for t in pending if t]
             try:
                 vectors = (
                     dict(zip(pending, self.embedder.embed(pending), strict=True)) if pending else {}
                 )
             except Exception:  # one by one instead (each falls back to keywords on failure)
                 log.exception("batch embedding failed; embedding one by one")
-        return [self.answer(t, vectors=vectors) for t in texts]
+        return [
+            self._decide(t, a, rules, vectors) for t, (a, rules) in zip(texts, read, strict=True)
+        ]
 
     def answer(self, text: str, *, vectors: Mapping[str, np.ndarray] | None = None) -> Result:
         """The engine's answer to one message (never raises on user input). ``vectors``:
         embeddings already computed, by corrected text (:meth:`answer_many`)."""
+        a, rules = self._read(text)
+        return self._decide(text, a, rules, vectors)
+
+    def _read(self, text: str) -> tuple[Analysed, tuple[Flag | None, Reading]]:
+        """The analysed message and the red-flag rules' verdict on it (no model yet)."""
         a = self.analyzer.analyse(text or "")
         if not a.corrected:
+            return a, (None, ({}, None))
+        return a, self.checker.check_rules(a)
+
+    def _decide(
+        self,
+        text: str,
+        a: Analysed,
+        rules: tuple[Flag | None, Reading],
+        vectors: Mapping[str, np.ndarray] | None,
+    ) -> Result:
+        if not a.corrected:
             return Result("none", None, 0.0, [], reason="empty")
+        flag = rules[0]
+        if flag is not None:  # by rule: no model run needed
+            return Result("urgent", None, 1.0, [], flag=flag)
         focus_text = question_part(text or "")
         q = self.analyzer.analyse(focus_text) if focus_text else None
         if q is not None and not q.corrected:
             q = None
         vec = vectors.get(a.corrected_text) if vectors else None
         vec = vec if vec is not None else self._embed(a)
-        flag = self.checker.check(a, vec, self._embed)
+        flag = self.checker.check_model(a, rules[1], vec, self._embed)
         if flag is not None:
             return Result("urgent", None, 1.0, [], flag=flag)
 

@@ -43,6 +43,9 @@ class Flag:
 
 
 Span = tuple[int, int]  # [start, end) word positions
+#: what the rules read: the concepts found (of the second pass when there is one), and the second
+#: pass's concepts (None without one)
+Reading = tuple[dict[str, list[Span]], dict[str, list[Span]] | None]
 
 
 class Phrase:
@@ -261,21 +264,37 @@ class RedFlagChecker:
         """Rules over the message as written, then after the second pass (its ``alt``); then, if
         a question vector is given, the cue-gated model check (of the second pass too, when it
         holds a cue and `embed` can embed it)."""
+        flag, read = self.check_rules(analysed)
+        if flag is not None:
+            return flag
+        return self.check_model(analysed, read, vector, embed)
+
+    def check_rules(self, analysed: Analysed) -> tuple[Flag | None, Reading]:
+        """The rules alone (no model: a flag here needs no vector), and what they read, for
+        :meth:`check_model`."""
         stems, found = self._read(analysed.stems)
         flag = self._rules(stems, found)
-        alt_found: dict[str, list[Span]] | None = None
-        if analysed.alt is not None:
-            alt_stems, alt_found = self._read(analysed.alt.stems)
-            alt_flag = self._rules(alt_stems, alt_found)
-            if alt_flag is not None:
-                return alt_flag
-            # The second reading holds the same cue words and found them harmless (an exclusion
-            # the disguise had hidden: "cancer scr33ning"): it decides. Otherwise the first stands.
-            if flag is not None and not _same_words(flag, alt_stems):
-                return flag
-            found = alt_found
-        elif flag is not None:
-            return flag
+        if analysed.alt is None:
+            return flag, (found, None)
+        alt_stems, alt_found = self._read(analysed.alt.stems)
+        alt_flag = self._rules(alt_stems, alt_found)
+        if alt_flag is not None:
+            return alt_flag, (found, alt_found)
+        # The second reading holds the same cue words and found them harmless (an exclusion
+        # the disguise had hidden: "cancer scr33ning"): it decides. Otherwise the first stands.
+        if flag is not None and not _same_words(flag, alt_stems):
+            return flag, (found, alt_found)
+        return None, (alt_found, alt_found)
+
+    def check_model(
+        self,
+        analysed: Analysed,
+        read: Reading,
+        vector: np.ndarray | None,
+        embed: Callable[[Analysed], np.ndarray | None] | None = None,
+    ) -> Flag | None:
+        """The cue-gated model check, after :meth:`check_rules` found no flag."""
+        found, alt_found = read
         if vector is None or self.exemplar_vectors is None:
             return None
         flag = self._model(found, vector)

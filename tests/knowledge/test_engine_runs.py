@@ -1,0 +1,129 @@
+"""What the engine runs per message: model runs (one per message, none when a red-flag rule
+decides) and the phrase look-up by first word (the same results as a scan of every phrase)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from knowledge.engine import Engine
+from knowledge.matching import _index_of
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts each model run gets."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id
+        self.runs: list[list[str]] = []
+
+    def embed_one(self, text: str) -> np.ndarray:
+        self.runs.append([text])
+        return np.asarray(self.inner.embed_one(text))
+
+    def embed(self, texts: list[str], batch: int = 32) -> np.ndarray:
+        self.runs.append(list(texts))
+        return np.asarray(self.inner.embed(texts, batch))
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    e = Engine.load()
+    assert e.semantic, "the model must be installed for these tests"
+    return e
+
+
+@pytest.fixture
+def counting(engine: Engine) -> Any:
+    real = engine.embedder
+    spy = CountingEmbedder(real)
+    engine.embedder = spy  # type: ignore[assignment]
+    try:
+        yield spy
+    finally:
+        engine.embedder = real
+
+
+def _messages() -> list[str]:
+    rows = [json.loads(x) for x in (DATA / "dev.jsonl").read_text().splitlines() if x.strip()]
+    rows += [
+        json.loads(x)
+        for x in (DATA / "heldout_redflags.jsonl").read_text().splitlines()
+        if x.strip()
+    ]
+    return [str(r["q"]) for r in rows]
+
+
+URGENT_BY_RULE = "my legs are numb and I cannot control my bladder"
+STORY = "I'm 40 and I walk about 20 minutes a day. how fast should I walk?"
+
+
+def test_a_batch_runs_the_model_once_for_all_its_messages(engine: Engine, counting: Any) -> None:
+    questions = [STORY, "what shoes should I wear?", "how fast should I walk?", STORY]
+    engine.answer_many(questions)
+    assert len(counting.runs) == 1
+    # each distinct message once, the question part of the story not apart (embed_focus is off)
+    assert sorted(counting.runs[0]) == sorted(
+        {engine.analyzer.analyse(q).corrected_text for q in questions}
+    )
+
+
+def test_a_red_flag_found_by_rule_costs_no_model_run(engine: Engine, counting: Any) -> None:
+    assert engine.checker.check_rules(engine.analyzer.analyse(URGENT_BY_RULE))[0] is not None
+    r = engine.answer(URGENT_BY_RULE)
+    assert r.kind == "urgent"
+    assert counting.runs == []
+    many = engine.answer_many([URGENT_BY_RULE, "how fast should I walk?"])
+    assert [m.kind for m in many] == ["urgent", "answer"]
+    assert counting.runs == [[engine.analyzer.analyse("how fast should I walk?").corrected_text]]
+
+
+def test_the_model_check_still_runs_when_no_rule_fires(engine: Engine, counting: Any) -> None:
+    rules = engine.checker.rules
+    engine.checker.rules = []
+    try:
+        many = engine.answer_many(["urine just leaks out of me and i can't stop it"])
+    finally:
+        engine.checker.rules = rules
+    assert many[0].kind == "urgent"
+    assert many[0].flag is not None and many[0].flag.rule.startswith("model:")
+    assert len(counting.runs) == 1
+
+
+def _scan_phrase_scores(engine: Engine, stems: Sequence[str]) -> np.ndarray:
+    index = _index_of(stems)
+    kw = np.zeros(len(engine.unit_ids), dtype=np.float32)
+    for i, uid in enumerate(engine.unit_ids):
+        kw[i] = sum(w for p, w in engine.matching.units[uid].phrases if p.spans(stems, index))
+    return kw
+
+
+def test_phrase_lookup_by_first_word_equals_a_full_scan(engine: Engine) -> None:
+    hits = 0
+    for text in _messages():
+        a = engine.analyzer.analyse(text)
+        index = _index_of(a.stems)
+        fast = engine._phrase_scores(a, index)
+        assert fast.tolist() == _scan_phrase_scores(engine, a.stems).tolist(), text
+        hits += int(fast.any())
+        for concept in engine.checker.concepts.values():
+            masked: set[int] = set()
+            for ex in concept.exclude:
+                for s, e in ex.spans(a.stems, index):
+                    masked.update(range(s, e))
+            scan = [
+                (s, e)
+                for p in concept.phrases
+                for s, e in p.spans(a.stems, index)
+                if not masked.intersection(range(s, e))
+            ]
+            assert concept.spans(a.stems, index) == scan, (text, concept.name)
+    assert hits > 50  # the comparison saw real matches
