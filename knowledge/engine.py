@@ -56,6 +56,7 @@ from knowledge.matching import (
     MatchingData,
     VectorIndex,
     _all_texts,
+    _in_message,
     _index_of,
     _phrase_hits,
     body_sentences,
@@ -408,14 +409,14 @@ class Engine:
         """ "treatment", "not_covered", "off_topic" (``elsewhere`` without a ``walking`` word) or ""
         for the words of a message (``allow`` masks)."""
         masked: set[int] = set()
-        for p in self.matching.allow:
+        for p in _in_message(self.matching.allow, index):
             for s, e in p.spans(stems, index):
                 masked.update(range(s, e))
         for reason, phrases in (
             ("treatment", self.matching.treatment),
             ("not_covered", self.matching.not_covered),
         ):
-            for p in phrases:
+            for p in _in_message(phrases, index):
                 for s, e in p.spans(stems, index):
                     if not masked.intersection(range(s, e)):
                         return reason

@@ -20,7 +20,7 @@ import numpy as np
 
 from knowledge import embedding as emb
 from knowledge.models import Library, Unit
-from knowledge.redflags import Phrase, RedFlagChecker
+from knowledge.redflags import Phrase, RedFlagChecker, by_first, candidates
 from knowledge.text import normalise
 
 INDEX_PATH = emb.MODEL_DIR / "index.npz"
@@ -137,7 +137,22 @@ def body_sentences(unit: Unit) -> list[str]:
 def _phrase_hits(
     phrases: Sequence[Phrase], stems: Sequence[str], index: dict[str, list[int]]
 ) -> list[Phrase]:
-    return [p for p in phrases if p.spans(stems, index)]
+    return [p for p in _in_message(phrases, index) if p.spans(stems, index)]
+
+
+#: ``by_first`` of phrase lists, by id (with the list and its length, to notice a new one)
+_FIRSTS: dict[int, tuple[Sequence[Phrase], int, dict[str, list[int]]]] = {}
+
+
+def _in_message(phrases: Sequence[Phrase], index: dict[str, list[int]]) -> list[Phrase]:
+    """The phrases of ``phrases`` whose first word is in the message (``index``), in their order:
+    the only ones that can match."""
+    known = _FIRSTS.get(id(phrases))
+    if known is None or known[0] is not phrases or known[1] != len(phrases):
+        if len(_FIRSTS) > 1000:
+            _FIRSTS.clear()
+        known = _FIRSTS[id(phrases)] = (phrases, len(phrases), by_first(phrases))
+    return [phrases[i] for i in candidates(known[2], index)]
 
 
 def _index_of(stems: Sequence[str]) -> dict[str, list[int]]:

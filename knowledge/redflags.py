@@ -120,6 +120,7 @@ class Concept:
 
     def __post_init__(self) -> None:
         self._firsts = by_first(self.phrases)
+        self._ex_firsts = by_first(self.exclude)
 
     def spans(self, stems: Sequence[str], index: dict[str, list[int]]) -> list[Span]:
         phrases = self.phrases
@@ -127,8 +128,9 @@ class Concept:
         if not found:
             return []
         masked: set[int] = set()
-        for ex in self.exclude:
-            for s, e in ex.spans(stems, index):
+        excludes = self.exclude
+        for j in candidates(self._ex_firsts, index):
+            for s, e in excludes[j].spans(stems, index):
                 masked.update(range(s, e))
         out = []
         for i in found:
