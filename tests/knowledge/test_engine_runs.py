@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from knowledge.engine import Engine
-from knowledge.matching import _index_of
+from knowledge.matching import _index_of, _phrase_hits
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -127,3 +127,26 @@ def test_phrase_lookup_by_first_word_equals_a_full_scan(engine: Engine) -> None:
             ]
             assert concept.spans(a.stems, index) == scan, (text, concept.name)
     assert hits > 50  # the comparison saw real matches
+
+
+def test_not_covered_and_topic_lookups_equal_a_full_scan(engine: Engine) -> None:
+    m = engine.matching
+    seen = {"topic": 0, "reason": 0}
+    for text in [*_messages(), "do I need ice or heat after a walk?", "my physio said walk more"]:
+        a = engine.analyzer.analyse(text)
+        index = _index_of(a.stems)
+        topic = _phrase_hits(m.topic, a.stems, index)
+        assert topic == [p for p in m.topic if p.spans(a.stems, index)], text
+        masked = {i for p in m.allow for s, e in p.spans(a.stems, index) for i in range(s, e)}
+        scan = ""
+        for reason, phrases in (("treatment", m.treatment), ("not_covered", m.not_covered)):
+            if not scan and any(
+                not masked.intersection(range(s, e))
+                for p in phrases
+                for s, e in p.spans(a.stems, index)
+            ):
+                scan = reason
+        assert engine._not_covered(a.stems, index) == scan, text
+        seen["topic"] += bool(topic)
+        seen["reason"] += bool(scan)
+    assert seen["topic"] > 20 and seen["reason"] > 0
