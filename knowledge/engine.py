@@ -25,7 +25,8 @@ The question sentence first: in a message of several sentences (a story, then a 
 not-covered check reads only the question sentence(s), and the phrase and near-verbatim scores
 weigh them above the story (:func:`question_part`), so a passing word in the story (a job, a
 physio, lifting a box) neither trips "not covered" nor steers the answer. The model reads the
-whole message (one model run per message; ``Tuning.embed_focus`` adds a second for the question).
+whole message (one model run per message, none when a red-flag rule decides; ``Tuning.embed_focus``
+adds a second for the question).
 
 Without the model (missing, hash mismatch, ``WALKWELL_NO_EMBEDDINGS=1``) the engine still works on
 phrases and fuzzy matching alone, with a warning in the log.
