@@ -55,6 +55,7 @@ from knowledge.content import (
 from knowledge.matching import (
     INDEX_PATH,
     MatchingData,
+    UnitPhrases,
     VectorIndex,
     _all_texts,
     _in_message,
@@ -68,7 +69,7 @@ from knowledge.matching import (
     save_index,
 )
 from knowledge.models import Library, Unit
-from knowledge.redflags import Flag, Reading, RedFlagChecker, by_first, candidates
+from knowledge.redflags import Flag, Reading, RedFlagChecker
 from knowledge.spelling import Respeller
 from knowledge.text import Analysed, Analyzer, question_part
 
@@ -184,11 +185,7 @@ class Engine:
         self.unit_ids: list[str] = list(library.units)
         self._topic_choices = self._build_topic_choices()
         self._topic_names = [name for name, _ in self._topic_choices]
-        #: every unit's phrases, unit by unit, found by first word (:meth:`_phrase_scores`)
-        self._phrases = [
-            (i, p, w) for i, uid in enumerate(self.unit_ids) for p, w in matching.units[uid].phrases
-        ]
-        self._phrase_firsts = by_first([p for _, p, _ in self._phrases])
+        self._phrases = UnitPhrases(matching, self.unit_ids)
         if self.index is not None:
             checker.exemplar_vectors = self.index.redflag_vectors
         #: offtopic.yaml's examples (group, message), in the order of the index's vectors
@@ -423,7 +420,7 @@ class Engine:
                         return reason
         # another activity or subject (a sport, a pet, a game...) with no word of walking
         if not _phrase_hits(self.matching.walking, stems, index):
-            for p in self.matching.elsewhere:
+            for p in _in_message(self.matching.elsewhere, index):
                 for s, e in p.spans(stems, index):
                     if not masked.intersection(range(s, e)):
                         return "off_topic"
@@ -465,15 +462,7 @@ class Engine:
         return Scores(combined, sem, kw, fz)
 
     def _phrase_scores(self, a: Analysed, index: dict[str, list[int]]) -> np.ndarray:
-        sums: dict[int, float] = {}
-        for j in candidates(self._phrase_firsts, index):  # the same sums as a scan of them all
-            i, p, w = self._phrases[j]
-            if p.spans(a.stems, index):
-                sums[i] = sums.get(i, 0) + w
-        kw = np.zeros(len(self.unit_ids), dtype=np.float32)
-        for i, total in sums.items():
-            kw[i] = total
-        return kw
+        return self._phrases.scores(a.stems, index)
 
     def _fuzzy_scores(self, text: str) -> np.ndarray:
         t = self.tuning

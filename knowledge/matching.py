@@ -108,6 +108,29 @@ class MatchingData:
         return out
 
 
+class UnitPhrases:
+    """Every unit's weighted phrases, unit by unit, found by their first word: the phrase score
+    per unit (the same sums, in the same order, as a scan of every phrase)."""
+
+    def __init__(self, matching: MatchingData, unit_ids: Sequence[str]) -> None:
+        self.n = len(unit_ids)
+        self.rows = [
+            (i, p, w) for i, u in enumerate(unit_ids) for p, w in matching.units[u].phrases
+        ]
+        self.firsts = by_first([p for _, p, _ in self.rows])
+
+    def scores(self, stems: Sequence[str], index: dict[str, list[int]]) -> np.ndarray:
+        sums: dict[int, float] = {}
+        for j in candidates(self.firsts, index):
+            i, p, w = self.rows[j]
+            if p.spans(stems, index):
+                sums[i] = sums.get(i, 0) + w
+        kw = np.zeros(self.n, dtype=np.float32)
+        for i, total in sums.items():
+            kw[i] = total
+        return kw
+
+
 def _dedupe(texts: Sequence[str]) -> list[str]:
     seen: set[str] = set()
     out = []

@@ -132,7 +132,8 @@ def test_phrase_lookup_by_first_word_equals_a_full_scan(engine: Engine) -> None:
 def test_not_covered_and_topic_lookups_equal_a_full_scan(engine: Engine) -> None:
     m = engine.matching
     seen = {"topic": 0, "reason": 0}
-    for text in [*_messages(), "do I need ice or heat after a walk?", "my physio said walk more"]:
+    extra = ["do I need ice or heat after a walk?", "what about my tennis game?"]
+    for text in [*_messages(), *extra]:
         a = engine.analyzer.analyse(text)
         index = _index_of(a.stems)
         topic = _phrase_hits(m.topic, a.stems, index)
@@ -146,6 +147,13 @@ def test_not_covered_and_topic_lookups_equal_a_full_scan(engine: Engine) -> None
                 for s, e in p.spans(a.stems, index)
             ):
                 scan = reason
+        if not scan and not [p for p in m.walking if p.spans(a.stems, index)]:
+            if any(
+                not masked.intersection(range(s, e))
+                for p in m.elsewhere
+                for s, e in p.spans(a.stems, index)
+            ):
+                scan = "off_topic"
         assert engine._not_covered(a.stems, index) == scan, text
         seen["topic"] += bool(topic)
         seen["reason"] += bool(scan)
