@@ -113,3 +113,10 @@ def test_the_fan_out_reports_both_modes_and_judges_the_proxy(run_all: ModuleType
     assert not run_all.proxy_figures(modes(0.95, global_429=3))[2].ok
     [_, skipped] = run_all.proxy_figures({**modes(0.95), "proxy": {"skipped": "no node"}})
     assert not skipped.ok
+
+
+def test_ask_load_figures_hold_issue_10s_bar(run_all: ModuleType) -> None:
+    good = {"sustained": {"per_second": 310.0}, "under_load_ms": {"p99": 80.0}, "problems": 0}
+    assert all(f.ok for f in run_all.askload_figures(good))
+    slow = {"sustained": {"per_second": 64.0}, "under_load_ms": {"p99": 600.0}, "problems": 0}
+    assert [f.ok for f in run_all.askload_figures(slow)] == [False, False, True]
