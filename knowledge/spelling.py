@@ -10,7 +10,8 @@ this pass, which undoes the ways people (or their keyboards) disguise words:
   "5k", "2nd");
 - runs of three or more of a letter collapsed ("paaaain" -> "pain", "bladdder" -> "bladder");
 - a glued token split into two known words when one is a domain or red-flag word
-  ("chestpain" -> "chest pain");
+  ("chestpain" -> "chest pain"), or else into three to five known words, one a domain word of
+  four letters or more ("wanttodie" -> "want to die");
 - invisible characters inside a word dropped, and a capital I inside a lower-case word read as an
   l ("bIadder");
 - single letters spaced out joined, then cut into known words ("c h e s t  p a i n" -> "chest
@@ -121,7 +122,7 @@ class Respeller:
         word = self._collapse(tok)
         if word in self.known:
             return word
-        return self._split(word) or word
+        return self._split(word, many=True) or word
 
     def _collapse(self, tok: str) -> str:
         """Runs of three or more of a letter cut to a domain word, else a known word (two letters
@@ -157,10 +158,11 @@ class Respeller:
                 return parts
         return tok
 
-    def _split(self, word: str) -> str | None:
+    def _split(self, word: str, many: bool = False) -> str | None:
         """A glued token as two known words, one of them a domain word ("numbgroin"); failing
-        that, a domain word of four letters or more and three letters or more that the speller
-        may correct ("chsetpain" -> "chset pain")."""
+        that (with `many`), three to five known words (see _split_many); failing that, a domain
+        word of four letters or more and three letters or more that the speller may correct
+        ("chsetpain" -> "chset pain")."""
         if len(word) < 4:
             return None
         best: tuple[int, int, int, str] | None = None
@@ -179,7 +181,21 @@ class Respeller:
             score = (clean, max(in_domain), len(left), f"{left} {right}")
             if best is None or score > best:
                 best = score
+        if many and (best is None or not best[0]):
+            return self._split_many(word) or (best[3] if best else None)
         return best[3] if best else None
+
+    def _split_many(self, word: str) -> str | None:
+        """A token of three to five glued words, one of them a domain word of four letters or
+        more ("wanttodie" -> "want to die", "cantfeelmylegs" -> "cannot feel my legs")."""
+        if not 6 <= len(word) <= 30:
+            return None
+        words = self._segment(word)
+        if words is None or not 3 <= len(words) <= 5:
+            return None
+        if not any(len(w) >= 4 and w in self.domain for w in words):
+            return None
+        return " ".join(words)
 
     def _piece(self, w: str) -> bool:
         return w in self.known or w in self._short
