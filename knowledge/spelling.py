@@ -4,13 +4,14 @@ The red-flag check reads a message twice: as written (:class:`knowledge.text.Ana
 this pass, which undoes the ways people (or their keyboards) disguise words:
 
 - look-alike letters of other alphabets (Cyrillic "а", Greek "ο") read as the Latin ones, in a word
-  made only of Latin and look-alike letters;
+  made only of Latin (accented or full-width too) and look-alike letters;
 - digits (and ``@``, ``$``) read as letters, only inside a token that mixes letters and digits and
   only when that gives a known word ("k1ll" -> "kill", "bl00d" -> "blood"; never "30min", "8kg",
   "5k", "2nd");
 - runs of three or more of a letter collapsed ("paaaain" -> "pain", "bladdder" -> "bladder");
 - a glued token split into two known words when one is a domain or red-flag word
-  ("chestpain" -> "chest pain");
+  ("chestpain" -> "chest pain"), or else into three to five known words, one a domain word of
+  three letters or more ("wanttodie" -> "want to die");
 - invisible characters inside a word dropped, and a capital I inside a lower-case word read as an
   l ("bIadder");
 - single letters spaced out joined, then cut into known words ("c h e s t  p a i n" -> "chest
@@ -25,6 +26,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from knowledge.text import MAX_CHARS, expand_contractions, fold
@@ -65,7 +67,8 @@ ORDINALS = {"1": "st", "2": "nd", "3": "rd"}
 
 #: Short words a split or a join may produce (the tokenizer knows every pair of letters).
 SHORT_WORDS = frozenset(
-    "a i am an as at be by do go he if in is it me my no of oh ok on or so to up us we bm".split()
+    "a i am an as at be by do go he if in is it me my no of oh ok on or so to up us we bm "
+    "lol tbh ngl idk imo omg lmao".split()
 )
 
 _TOKEN_RE = re.compile(r"[a-z0-9@$!|]+")
@@ -121,7 +124,14 @@ class Respeller:
         word = self._collapse(tok)
         if word in self.known:
             return word
-        return self._split(word) or word
+        split = self._split(word, many=True)
+        if split is None:
+            return word
+        # a part neither known nor a domain word may itself be two glued words, one misspelled
+        # ("chsetpainafter" -> "chsetpain after" -> "chset pain after")
+        return " ".join(
+            p if self._piece(p) or len(p) < 6 else (self._split(p) or p) for p in split.split()
+        )
 
     def _collapse(self, tok: str) -> str:
         """Runs of three or more of a letter cut to a domain word, else a known word (two letters
@@ -138,32 +148,48 @@ class Respeller:
         return two
 
     def _unleet(self, tok: str) -> str:
+        """Digits and symbols read as letters: the whole token first ("@cc!dent", "fee|"), then
+        without symbols at its ends ("help!" -> "help")."""
         letters = tok.strip("@$!|")
-        if letters.isalpha() or not letters:
-            return letters or tok  # "help!" -> "help"
         if is_quantity(letters):
             return tok
+        if letters != tok:
+            # symbols at the ends: kept only when that gives a domain word ("fee|", not "so!")
+            vocabs = (self.domain,) if letters.isalpha() else (self.domain, self.known)
+            word = self._read_leet(tok, splits=False, vocabs=vocabs)
+            if word is not None:
+                return word
+        if letters.isalpha() or not letters:
+            return letters or tok
+        return self._read_leet(letters, splits=True) or tok
+
+    def _read_leet(
+        self, letters: str, splits: bool, vocabs: tuple[frozenset[str], ...] = ()
+    ) -> str | None:
         words = _readings(letters)
         # a domain word first ("f411" is "fall" before "fail"), then any known word, as written
         # and then with stretched letters cut; then two glued words
         for candidates in (words, [self._collapse(w) for w in words]):
-            for vocab in (self.domain, self.known):
+            for vocab in vocabs or (self.domain, self.known):
                 for word in candidates:
-                    if word in vocab and (len(word) >= 4 or word in self.domain):
+                    if word in vocab and (len(word) >= 3 or word in self.domain):
                         return word
+        if not splits:
+            return None
         for word in words:
             parts = self._split(self._collapse(word))
             if parts is not None:
                 return parts
-        return tok
+        return None
 
-    def _split(self, word: str) -> str | None:
+    def _split(self, word: str, many: bool = False) -> str | None:
         """A glued token as two known words, one of them a domain word ("numbgroin"); failing
-        that, a domain word of four letters or more and three letters or more that the speller
-        may correct ("chsetpain" -> "chset pain")."""
+        that (with `many`), three to five known words (see _split_many); failing that, a domain
+        word of four letters or more and three letters or more that the speller may correct
+        ("chsetpain" -> "chset pain")."""
         if len(word) < 4:
             return None
-        best: tuple[int, int, int, str] | None = None
+        best: tuple[int, bool, int, int, str] | None = None
         for i in range(1, len(word)):
             left, right = word[:i], word[i:]
             in_domain = [len(p) for p in (left, right) if p in self.domain and p not in SHORT_WORDS]
@@ -175,11 +201,27 @@ class Respeller:
                 clean = 0
             else:
                 continue
-            # clean splits first, then the longest domain word, then the longer left part
-            score = (clean, max(in_domain), len(left), f"{left} {right}")
+            # clean splits first, then no one-letter part ("it all", not "i tall"), then the
+            # longest domain word, then the longer left part
+            short = min(len(left), len(right)) >= 2
+            score = (clean, short, max(in_domain), len(left), f"{left} {right}")
             if best is None or score > best:
                 best = score
-        return best[3] if best else None
+        if many and (best is None or not best[0]):
+            return self._split_many(word) or (best[-1] if best else None)
+        return best[-1] if best else None
+
+    def _split_many(self, word: str) -> str | None:
+        """A token of three to five glued words, one of them a domain word of three letters or
+        more ("wanttodie" -> "want to die", "cantfeelmylegs" -> "cannot feel my legs")."""
+        if not 6 <= len(word) <= 30:
+            return None
+        words = self._segment(word)
+        if words is None or not 3 <= len(words) <= 5:
+            return None
+        if not any(len(w) >= 3 and w in self.domain for w in words):
+            return None
+        return " ".join(words)
 
     def _piece(self, w: str) -> bool:
         return w in self.known or w in self._short
@@ -196,10 +238,10 @@ class Respeller:
         word = m.group(0)
         if not any(c in CONFUSABLES for c in word):
             return word
-        if not all(c in CONFUSABLES or c.isascii() for c in word):
+        if not all(c in CONFUSABLES or _latin(c) for c in word):
             return word
         latin = "".join(CONFUSABLES.get(c, c) for c in word)
-        if any(c.isascii() and c.isalpha() for c in word):
+        if any(_latin(c) and c.isalpha() for c in word):
             return latin
         low = self._collapse(latin.lower())
         # a lone look-alike is a letter (spaced out: "t о i l e t")
@@ -246,21 +288,40 @@ class Respeller:
         return best[1] if best else None
 
     def _segment(self, letters: str) -> list[str] | None:
-        """The fewest known words that make up `letters` (None when there is no such cut)."""
+        """The fewest known words that make up `letters`, the most domain words (and letters in
+        them) among them ("not been able", not "not be enable"); None when there is no such cut."""
         n = len(letters)
         if n > 60:
             return None
-        best: list[list[str] | None] = [None] * (n + 1)
-        best[0] = []
+        # best[end]: (words, -domain words, one-letter words, -domain letters), the words of the
+        # best cut of letters[:end] ("i tripped" before "it ripped", "it all seems" before
+        # "i tall seems", "so breathless on" before "so breath lesson")
+        best: list[tuple[tuple[int, int, int, int], list[str]] | None] = [None] * (n + 1)
+        best[0] = ((0, 0, 0, 0), [])
         for end in range(1, n + 1):
             for start in range(max(0, end - 20), end):
                 prev = best[start]
                 piece = letters[start:end]
                 if prev is None or not self._piece(piece):
                     continue
-                if best[end] is None or len(prev) + 1 < len(best[end] or ()):
-                    best[end] = [*prev, piece]
-        return best[n]
+                (count, domain, ones, chars), words = prev
+                ours = piece in self.domain and piece not in SHORT_WORDS
+                score = (
+                    count + 1,
+                    domain - ours,
+                    ones + (len(piece) == 1),
+                    chars - len(piece) * ours,
+                )
+                cur = best[end]
+                if cur is None or score < cur[0]:
+                    best[end] = (score, [*words, piece])
+        last = best[n]
+        return last[1] if last is not None else None
+
+
+def _latin(c: str) -> bool:
+    """An ASCII character, or a Latin letter with accents ("ó") or in full width ("ｎ")."""
+    return c.isascii() or unicodedata.normalize("NFKD", c)[:1].isascii()
 
 
 def _readings(letters: str) -> list[str]:

@@ -19,6 +19,8 @@ from knowledge.text import normalise, stem
 DATA = Path(__file__).resolve().parents[1] / "data"
 QUESTIONS = DATA / "questions"
 TUNE_SETS = sorted(QUESTIONS.glob("*.tune.jsonl"))
+#: our own held-out set (issue 10), written before the rules it then tuned were changed
+OWN_HOLDOUT = QUESTIONS / "own_redflags_holdout.jsonl"
 
 #: red flags written for these tests in the ways issue 10 lists, beyond the content's examples
 EXTRA_FLAGS = [
@@ -37,6 +39,8 @@ EXTRA_FLAGS = [
 CYRILLIC = {"a": "а", "e": "е", "o": "о", "c": "с", "p": "р", "i": "і", "x": "х", "y": "у"}
 GREEK = {"o": "ο", "i": "ι", "k": "κ", "a": "α", "v": "ν", "t": "τ"}
 DIGITS = {"o": "0", "i": "1", "e": "3", "a": "4", "s": "5", "t": "7", "l": "1"}
+SYMBOLS = {"a": "@", "s": "$", "i": "!", "l": "|"}
+ACCENTED = {"a": "á", "e": "é", "i": "í", "o": "ó", "u": "ú", "c": "ç", "n": "ñ"}
 
 
 @pytest.fixture(scope="module")
@@ -52,25 +56,29 @@ def _tune_rows() -> Iterator[dict[str, object]]:
                 yield json.loads(line)
 
 
+def _rows(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 def red_flag_examples() -> list[str]:
     """The content's red-flag examples (every model-check exemplar), the held-out red-flag sets
-    of tests/data, the urgent messages of the tune splits, and EXTRA_FLAGS."""
+    and the red-flag phrasings of tests/data, our own held-out set, the urgent messages of the
+    tune splits, and EXTRA_FLAGS."""
     out = [t for g in load_redflags()["model_check"] for t in g["exemplars"]]
-    for path in sorted(DATA.glob("heldout_redflags*.jsonl")):
-        for line in path.read_text().splitlines():
-            row = json.loads(line) if line.strip() else {}
-            if row.get("expect") == "urgent":
-                out.append(row["q"])
+    paths = [*sorted(DATA.glob("heldout_redflags*.jsonl")), DATA / "redflags_phrasings.jsonl"]
+    for path in [*paths, OWN_HOLDOUT]:
+        out += [str(r["q"]) for r in _rows(path) if r.get("expect") == "urgent"]
     out += [str(r["q"]) for r in _tune_rows() if r["expect"] == "urgent"]
     return [*out, *EXTRA_FLAGS]
 
 
 def ordinary_messages() -> list[str]:
     """tests/data/ordinary_messages.txt, the non-urgent messages of the tune splits (the off-topic
-    tune sets included)."""
+    tune sets included) and of our own held-out set."""
     lines = (DATA / "ordinary_messages.txt").read_text().splitlines()
     out = [t for t in lines if t.strip()]
     out += [str(r["q"]) for r in _tune_rows() if r["expect"] != "urgent"]
+    out += [str(r["q"]) for r in _rows(OWN_HOLDOUT) if r["expect"] != "urgent"]
     return out
 
 
@@ -127,6 +135,34 @@ def _invisible(word: str) -> str | None:
     return "\u200b".join(word)
 
 
+def _soft_hyphens(word: str) -> str | None:
+    return "\u00ad".join(word)
+
+
+def _dashed(word: str) -> str | None:
+    return "-".join(word)
+
+
+def _fullwidth(word: str) -> str | None:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in word)
+
+
+def _accented(word: str) -> str | None:
+    if not any(c in ACCENTED for c in word):
+        return None
+    return "".join(ACCENTED.get(c, c) for c in word)
+
+
+def _combining(word: str) -> str | None:
+    return "".join(c + "\u0301" if c.isalpha() else c for c in word)
+
+
+def _mixed_scripts(word: str) -> str | None:
+    """Every other letter Cyrillic or Greek where one looks like it."""
+    table = {**GREEK, **CYRILLIC}
+    return "".join(table.get(c, c) if i % 2 else c for i, c in enumerate(word))
+
+
 WORD_PERTURBATIONS: dict[str, Callable[[str], str | None]] = {
     "cyrillic": _swap(CYRILLIC, every=False),
     "cyrillic_all": _swap(CYRILLIC, every=True),
@@ -137,6 +173,13 @@ WORD_PERTURBATIONS: dict[str, Callable[[str], str | None]] = {
     "spaced": _spaced,
     "dotted": _dotted,
     "zero_width": _invisible,
+    "soft_hyphen": _soft_hyphens,
+    "dashed": _dashed,
+    "fullwidth": _fullwidth,
+    "accented": _accented,
+    "combining_accents": _combining,
+    "mixed_scripts": _mixed_scripts,
+    "symbols": _swap(SYMBOLS, every=True),
 }
 
 
@@ -153,6 +196,12 @@ def variants(engine: Engine, text: str) -> Iterator[tuple[str, str]]:
             if 0 <= j < len(words) and words[j].isalpha() and words[min(i, j)].isalpha():
                 lo, hi = min(i, j), max(i, j)
                 yield "glued", " ".join([*words[:lo], words[lo] + words[hi], *words[hi + 1 :]])
+        # glued to the words before and after
+        if 0 < i < len(words) - 1 and all(w.isalpha() for w in words[i - 1 : i + 2]):
+            yield (
+                "glued3",
+                " ".join([*words[: i - 1], "".join(words[i - 1 : i + 2]), *words[i + 2 :]]),
+            )
 
 
 # -- the tests ---------------------------------------------------------------------------------
@@ -166,8 +215,8 @@ def test_every_perturbed_red_flag_is_caught(engine: Engine) -> None:
             tried[kind] = tried.get(kind, 0) + 1
             if engine.answer(variant).kind != "urgent":
                 missed.append((kind, variant))
-    assert set(tried) == {*WORD_PERTURBATIONS, "glued"}
-    assert sum(tried.values()) >= 1500
+    assert set(tried) == {*WORD_PERTURBATIONS, "glued", "glued3"}
+    assert sum(tried.values()) >= 5000
     assert missed == []
 
 
@@ -240,9 +289,40 @@ def test_the_hand_written_disguised_set_is_caught(engine: Engine) -> None:
     assert [r["q"] for r in rows if engine.answer(r["q"]).kind != "urgent"] == []
 
 
+def test_our_own_held_out_set(engine: Engine) -> None:
+    """tests/data/questions/own_redflags_holdout.jsonl (ours, written before the rules were
+    changed for it): every red flag caught, at most 2 false alarms per 100 of the rest."""
+    rows = _rows(OWN_HOLDOUT)
+    urgent = [str(r["q"]) for r in rows if r["expect"] == "urgent"]
+    others = [str(r["q"]) for r in rows if r["expect"] != "urgent"]
+    assert len(urgent) >= 60 and len(others) >= 60
+    assert [q for q in urgent if engine.answer(q).kind != "urgent"] == []
+    flagged = [q for q in others if engine.answer(q).kind == "urgent"]
+    assert len(flagged) * 100 <= 2 * len(others), flagged
+
+
+def test_the_red_flag_phrasings_are_caught(engine: Engine) -> None:
+    rows = _rows(DATA / "redflags_phrasings.jsonl")
+    assert len(rows) >= 90
+    assert [r["q"] for r in rows if engine.answer(str(r["q"])).kind != "urgent"] == []
+
+
 @pytest.mark.parametrize(
     "text",
     [
+        "wanttodie",
+        "iwanttokillmyself",
+        "I have notbeenable to pee since yesterday",
+        "I w@$ hit and injured my spine",
+        "cant fee| my bum properly",
+        "lost contro| of my bowe|$",
+        "\uff4e\uff55\uff4d\uff42 groin since yesterday",
+        "n\u00fambness in my gr\u00f3in",
+        "numb\u00adness in my groin",
+        "my calf is swollen and hot and red",
+        "been thinking about just ending it",
+        "it'd be easier for everyone if I just wasn't here",
+        "cant really tell when i need a wee anymore and my back is wrecked",
         "c h e s t  p a i n when i walk",
         "chestpain on my walks lately",
         "numbgroin since yesterday",
@@ -282,6 +362,15 @@ def test_disguised_red_flags(engine: Engine, text: str) -> None:
         "I wrote a note of my steps each day",
         "done with everything on my list, time for a walk",
         "is there any reason to keep going when my back twinges?",
+        "can't go on long walks yet, how do I build up",
+        "crashed out on the sofa after my walk, back a bit sore",
+        "kinda slipped out of my routine this month, back twinges again",
+        "legs feel like jelly after leg day lol",
+        "my chest is sore from coughing with a cold, can I still walk",
+        "I've lost weight on my diet and my back feels better",
+        "I tripped over my words lol, anyway back tips?",
+        "so! help! walk!! is that ok?",
+        "howdoiwalkbetter with a bad back",
     ],
 )
 def test_no_false_alarm(engine: Engine, text: str) -> None:

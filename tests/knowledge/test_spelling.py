@@ -71,3 +71,33 @@ def test_digits_need_a_known_word() -> None:
     respell = Respeller({"pain"}, {"when"})
     assert respell("p41n") == "pain"
     assert respell("r2d2") == "r2d2"
+
+
+def test_three_to_five_glued_words_with_a_domain_word() -> None:
+    respell = Respeller(
+        {"want", "die", "able", "tall", "all", "tripped"},
+        {"not", "been", "enable", "it", "seems", "blue", "sky", "today", "ripped"},
+    )
+    assert respell("wanttodie") == "want to die"
+    # the most domain words, then no one-letter word
+    assert respell("notbeenable") == "not been able"
+    assert respell("itallseems") == "it all seems"
+    assert respell("itripped") == "i tripped"
+    # no domain word among the pieces: left as written
+    assert respell("blueskytoday") == "blueskytoday"
+
+
+def test_symbols_at_a_words_ends_read_as_letters_only_for_a_domain_word() -> None:
+    respell = Respeller({"feel", "able", "legs"}, {"help", "sol", "have", "so"})
+    assert respell("fee|") == "feel"
+    assert respell("@b|e") == "able"
+    assert respell("|eg$") == "legs"
+    assert respell("h@ve") == "have"  # a symbol inside: any known word
+    assert respell("help!") == "help"
+    assert respell("so!") == "so"  # not "sol"
+
+
+def test_accented_and_full_width_letters_mixed_with_look_alikes(respell: Respeller) -> None:
+    assert respell("gr\u00f3\u0456n") == "groin"  # accented o, Cyrillic i
+    assert respell("\uff4e\uff55\uff4d\uff42") == "numb"  # full width
+    assert respell("n\u00famb gr\u00f3in") == "numb groin"
