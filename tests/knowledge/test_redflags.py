@@ -52,6 +52,8 @@ POSITIVES = [
     ("feaver and backache", "urgent"),
     ("lost controll of my bladdder", "emergency"),
     ("lossing wieght without triyng and back pain", "urgent"),
+    ("my calf is swollen in the heat and hot to touch", "urgent"),
+    ("my left leg swelled up overnight and the calf is sore", "urgent"),
 ]
 
 NEGATIVES = [
@@ -84,6 +86,7 @@ NEGATIVES = [
     "my ankles seem a little weak these days",
     "my arms feel weak when I swing them",
     "walking in cold temperatures makes my back stiff",
+    "my legs swell a bit in hot weather after a walk, normal?",
 ]
 
 
