@@ -175,6 +175,9 @@ def test_a_clinician_or_treatment_as_the_source_is_still_answered(
             ("answer", "footwear"),
         ),
         ("my running shoes are worn out, do I need new ones for my walks", ("answer", "footwear")),
+        # the guide's own subjects are not another activity: hands in the arm swing, walking to work
+        ("should my wrists be relaxed when I swing my arms", ("answer", "arm_swing")),
+        ("i commute on foot 20 mins each way, does that count?", ("answer", "faq_how_often")),
     ],
 )
 def test_another_activity_without_walking_is_not_in_the_guide(
