@@ -178,6 +178,10 @@ def test_a_clinician_or_treatment_as_the_source_is_still_answered(
         # the guide's own subjects are not another activity: hands in the arm swing, walking to work
         ("should my wrists be relaxed when I swing my arms", ("answer", "arm_swing")),
         ("i commute on foot 20 mins each way, does that count?", ("answer", "faq_how_often")),
+        (
+            "I've got a dog so I get out twice a day, is that enough for my back?",
+            ("answer", "faq_how_often"),
+        ),
     ],
 )
 def test_another_activity_without_walking_is_not_in_the_guide(
