@@ -58,9 +58,7 @@ from knowledge.matching import (
     UnitPhrases,
     VectorIndex,
     _all_texts,
-    _in_message,
     _index_of,
-    _phrase_hits,
     body_sentences,
     build_index,
     index_key,
@@ -310,14 +308,14 @@ class Engine:
         order = np.argsort(-scores.combined, kind="stable")
         best = int(order[0])
         top = float(scores.combined[best])
-        on_topic = bool(_phrase_hits(self.matching.topic, a.stems, index))
+        on_topic = bool(self.matching.topic.hits(a.stems, index))
         t = self.tuning
 
         # The question sentence(s) decide "not covered": the story is only context.
         nc_stems, nc_index = (q.stems, q_index) if q is not None and q_index else (a.stems, index)
         if scores.fuzzy[best] < 0.9:
             reason = self._not_covered(nc_stems, nc_index)
-            if not reason and _phrase_hits(self.matching.anywhere, a.stems, index):
+            if not reason and self.matching.anywhere.hits(a.stems, index):
                 reason = "not_covered"
             if reason:
                 return Result(
@@ -407,20 +405,20 @@ class Engine:
         """ "treatment", "not_covered", "off_topic" (``elsewhere`` without a ``walking`` word) or ""
         for the words of a message (``allow`` masks)."""
         masked: set[int] = set()
-        for p in _in_message(self.matching.allow, index):
+        for p in self.matching.allow.in_message(index):
             for s, e in p.spans(stems, index):
                 masked.update(range(s, e))
         for reason, phrases in (
             ("treatment", self.matching.treatment),
             ("not_covered", self.matching.not_covered),
         ):
-            for p in _in_message(phrases, index):
+            for p in phrases.in_message(index):
                 for s, e in p.spans(stems, index):
                     if not masked.intersection(range(s, e)):
                         return reason
         # another activity or subject (a sport, a pet, a game...) with no word of walking
-        if not _phrase_hits(self.matching.walking, stems, index):
-            for p in _in_message(self.matching.elsewhere, index):
+        if not self.matching.walking.hits(stems, index):
+            for p in self.matching.elsewhere.in_message(index):
                 for s, e in p.spans(stems, index):
                     if not masked.intersection(range(s, e)):
                         return "off_topic"

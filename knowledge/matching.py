@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import zipfile
 from collections.abc import Sequence
@@ -20,7 +21,7 @@ import numpy as np
 
 from knowledge import embedding as emb
 from knowledge.models import Library, Unit
-from knowledge.redflags import Phrase, RedFlagChecker, by_first, candidates
+from knowledge.redflags import Phrase, Phrases, RedFlagChecker, by_first, candidates
 from knowledge.text import normalise
 
 INDEX_PATH = emb.MODEL_DIR / "index.npz"
@@ -49,17 +50,17 @@ class MatchingData:
         unknown = set(units_raw) - set(library.units)
         if unknown:
             raise ValueError(f"matching.yaml: unknown unit ids {sorted(unknown)}")
-        self.topic = [Phrase(p) for p in raw.get("topic_words") or []]
+        self.topic = Phrases(Phrase(p) for p in raw.get("topic_words") or [])
         self.stopwords = frozenset(str(w).lower() for w in raw.get("stopwords") or [])
         nc = raw.get("not_covered") or {}
-        self.not_covered = [Phrase(p) for p in nc.get("phrases") or []]
-        self.allow = [Phrase(p) for p in nc.get("allow") or []]
-        self.treatment = [Phrase(p) for p in nc.get("treatment") or []]
+        self.not_covered = Phrases(Phrase(p) for p in nc.get("phrases") or [])
+        self.allow = Phrases(Phrase(p) for p in nc.get("allow") or [])
+        self.treatment = Phrases(Phrase(p) for p in nc.get("treatment") or [])
         #: not covered wherever they stand, story included (a condition that changes the answer)
-        self.anywhere = [Phrase(p) for p in nc.get("anywhere") or []]
+        self.anywhere = Phrases(Phrase(p) for p in nc.get("anywhere") or [])
         #: other activities and subjects: not covered when the question names no ``walking`` word
-        self.elsewhere = [Phrase(p) for p in nc.get("elsewhere") or []]
-        self.walking = [Phrase(p) for p in raw.get("walking_words") or []]
+        self.elsewhere = Phrases(Phrase(p) for p in nc.get("elsewhere") or [])
+        self.walking = Phrases(Phrase(p) for p in raw.get("walking_words") or [])
 
         self.units: dict[str, UnitMatcher] = {}
         #: texts to embed: (unit id, kind, text); kind 0 = question-like, 1 = body sentence
@@ -95,14 +96,14 @@ class MatchingData:
                 out.update(normalise(p.text).split())
             for e in m.examples:
                 out.update(e.split())
-        for p in (
-            self.topic
-            + self.not_covered
-            + self.allow
-            + self.treatment
-            + self.anywhere
-            + self.elsewhere
-            + self.walking
+        for p in itertools.chain(
+            self.topic,
+            self.not_covered,
+            self.allow,
+            self.treatment,
+            self.anywhere,
+            self.elsewhere,
+            self.walking,
         ):
             out.update(normalise(p.text).split())
         return out
@@ -155,27 +156,6 @@ def body_sentences(unit: Unit) -> list[str]:
         if len(s.split()) >= 3:
             out.append(s)
     return out
-
-
-def _phrase_hits(
-    phrases: Sequence[Phrase], stems: Sequence[str], index: dict[str, list[int]]
-) -> list[Phrase]:
-    return [p for p in _in_message(phrases, index) if p.spans(stems, index)]
-
-
-#: ``by_first`` of phrase lists, by id (with the list and its length, to notice a new one)
-_FIRSTS: dict[int, tuple[Sequence[Phrase], int, dict[str, list[int]]]] = {}
-
-
-def _in_message(phrases: Sequence[Phrase], index: dict[str, list[int]]) -> list[Phrase]:
-    """The phrases of ``phrases`` whose first word is in the message (``index``), in their order:
-    the only ones that can match."""
-    known = _FIRSTS.get(id(phrases))
-    if known is None or known[0] is not phrases or known[1] != len(phrases):
-        if len(_FIRSTS) > 1000:
-            _FIRSTS.clear()
-        known = _FIRSTS[id(phrases)] = (phrases, len(phrases), by_first(phrases))
-    return [phrases[i] for i in candidates(known[2], index)]
 
 
 def _index_of(stems: Sequence[str]) -> dict[str, list[int]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -86,6 +86,30 @@ def candidates(firsts: dict[str, list[int]], index: dict[str, list[int]]) -> lis
     if len(keys) == 1:
         return firsts[keys[0]]
     return sorted(i for k in keys for i in firsts[k])
+
+
+class Phrases:
+    """Phrases in their order, found by first word: a message is tried only against the phrases
+    whose first word it holds (the same hits, in the same order, as a scan of all of them)."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self._items = tuple(phrases)
+        self._firsts = by_first(self._items)
+
+    def __iter__(self) -> Iterator[Phrase]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def in_message(self, index: dict[str, list[int]]) -> list[Phrase]:
+        """The phrases whose first word is in the message (``index``): the only ones that can
+        match."""
+        return [self._items[i] for i in candidates(self._firsts, index)]
+
+    def hits(self, stems: Sequence[str], index: dict[str, list[int]]) -> list[Phrase]:
+        """The phrases found in the message, in their order."""
+        return [p for p in self.in_message(index) if p.spans(stems, index)]
 
 
 def _phrase_tokens(text: str) -> list[str]:

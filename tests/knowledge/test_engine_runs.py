@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from knowledge.engine import Engine
-from knowledge.matching import _index_of, _phrase_hits
+from knowledge.matching import _index_of
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -136,7 +136,7 @@ def test_not_covered_and_topic_lookups_equal_a_full_scan(engine: Engine) -> None
     for text in [*_messages(), *extra]:
         a = engine.analyzer.analyse(text)
         index = _index_of(a.stems)
-        topic = _phrase_hits(m.topic, a.stems, index)
+        topic = m.topic.hits(a.stems, index)
         assert topic == [p for p in m.topic if p.spans(a.stems, index)], text
         masked = {i for p in m.allow for s, e in p.spans(a.stems, index) for i in range(s, e)}
         scan = ""
