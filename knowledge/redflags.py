@@ -143,22 +143,20 @@ class Concept:
     exclude: list[Phrase] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._firsts = by_first(self.phrases)
-        self._ex_firsts = by_first(self.exclude)
+        self._phrases = Phrases(self.phrases)
+        self._exclude = Phrases(self.exclude)
 
     def spans(self, stems: Sequence[str], index: dict[str, list[int]]) -> list[Span]:
-        phrases = self.phrases
-        found = candidates(self._firsts, index)
+        found = self._phrases.in_message(index)
         if not found:
             return []
         masked: set[int] = set()
-        excludes = self.exclude
-        for j in candidates(self._ex_firsts, index):
-            for s, e in excludes[j].spans(stems, index):
+        for ex in self._exclude.in_message(index):
+            for s, e in ex.spans(stems, index):
                 masked.update(range(s, e))
         out = []
-        for i in found:
-            for s, e in phrases[i].spans(stems, index):
+        for p in found:
+            for s, e in p.spans(stems, index):
                 if not masked.intersection(range(s, e)):
                     out.append((s, e))
         return out
