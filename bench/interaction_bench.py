@@ -229,7 +229,7 @@ async def main(args: argparse.Namespace) -> int:
             if synced.returncode != 0:
                 print(synced.output, file=sys.stderr)
                 return 1
-        bot = BotProcess(fake, workdir, argv=args.bot_argv)
+        bot = BotProcess(fake, workdir, argv=args.bot_argv, env=args.env or None)
         await bot.start()
         try:
             await bot.wait_ready(timeout=60)
@@ -390,7 +390,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help='the bot command line (default: python -m bot), e.g. "python -m tests.fakediscord.minibot"',
     )
+    p.add_argument(
+        "--bot-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an environment setting for the bot, e.g. WALKWELL_NO_EMBEDDINGS=1 (repeatable)",
+    )
     args = p.parse_args(argv)
+    args.env = dict(kv.split("=", 1) for kv in args.bot_env)
     if args.concurrency is None:
         args.concurrency = 20 if args.ask_load else 16
     if args.bot_cmd:
