@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -35,6 +35,16 @@ MODEL_ID = f"all-MiniLM-L6-v2-int8:{MODEL_SHA256[:16]}:{TOKENIZER_SHA256[:16]}"
 #: Questions longer than this many word pieces are cut (the start carries the question).
 MAX_TOKENS = 96
 DIM = 384
+
+
+class TextEmbedder(Protocol):
+    """What the index and the engine need of an embedder (the model, or the static table)."""
+
+    model_id: str
+
+    def embed_one(self, text: str) -> np.ndarray: ...
+
+    def embed(self, texts: list[str], batch: int = 32) -> np.ndarray: ...
 
 
 class EmbeddingUnavailable(RuntimeError):

@@ -28,15 +28,21 @@ physio, lifting a box) neither trips "not covered" nor steers the answer. The mo
 whole message (one model run per message, none when a red-flag rule decides; ``Tuning.embed_focus``
 adds a second for the question).
 
+The fast path (:mod:`knowledge.static`): most messages never reach the model. A message's vector
+is first made from a static table of word-piece vectors fitted to imitate the model (~0.05 ms
+instead of ~10 ms); when the decision made with it is clear-cut (a strong unit well ahead of the
+runner-up and of the off-topic examples, or "not covered" by its words) and no red-flag cue is in
+the message, that is the answer. Everything else, every message a red-flag model group is cued
+by included, is decided by the model as above.
+
 Without the model (missing, hash mismatch, ``WALKWELL_NO_EMBEDDINGS=1``) the engine still works on
 phrases and fuzzy matching alone, with a warning in the log.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +51,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge import embedding as emb
+from knowledge import static
 from knowledge.content import (
     TREATMENT_GROUP,
     default_library,
@@ -69,7 +76,9 @@ from knowledge.matching import (
 from knowledge.models import Library, Unit
 from knowledge.redflags import Flag, Reading, RedFlagChecker
 from knowledge.spelling import Respeller
+from knowledge.static import StaticEmbedder
 from knowledge.text import Analysed, Analyzer, question_part
+from knowledge.topics import TopicFinder
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +152,19 @@ class Tuning:
     #: embed the question sentence(s) apart too (a second model run for long messages: on the tune
     #: splits it changed one answer in 450 and raised p99 by half, so it is off)
     embed_focus: bool = False
+    #: the fast path (static vectors, :mod:`knowledge.static`) answers alone only when its best
+    #: unit scores at least this and leads the runner-up by this margin; else the model decides
+    #: (chosen on the tune splits and our own sets, which the table was fitted on too; on our
+    #: held-out own_* sets it answers as many right as the model alone)
+    fast_top: float = 0.8
+    fast_margin: float = 0.1
+    #: ...and its best unit is this much nearer than the nearest off-topic example...
+    fast_offtopic_gap: float = 0.05
+    #: ...or, when the unit's phrases alone score this and point to it too, these smaller ones
+    fast_phrases: float = 3.0
+    fast_margin_phrases: float = 0.03
+    fast_gap_phrases: float = 0.02
+    use_fast: bool = True
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,6 +194,7 @@ class Engine:
         index: VectorIndex | None,
         tuning: Tuning | None = None,
         offtopic: Sequence[tuple[str, str]] = (),
+        fast: StaticEmbedder | None = None,
     ) -> None:
         self.library = library
         self.matching = matching
@@ -181,8 +204,7 @@ class Engine:
         self.index = index
         self.tuning = tuning or Tuning()
         self.unit_ids: list[str] = list(library.units)
-        self._topic_choices = self._build_topic_choices()
-        self._topic_names = [name for name, _ in self._topic_choices]
+        self._topics = TopicFinder(library)
         self._phrases = UnitPhrases(matching, self.unit_ids)
         if self.index is not None:
             checker.exemplar_vectors = self.index.redflag_vectors
@@ -193,6 +215,9 @@ class Engine:
         )
         if self.index is not None and len(self.index.offtopic_vectors) != len(self.offtopic):
             raise ValueError("the vector index does not match the off-topic examples")
+        #: the fast path (static vectors in the model's space), only beside the model, which
+        #: decides whatever the fast path is unsure of
+        self.fast = fast if self.embedder is not None and self.tuning.use_fast else None
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -236,7 +261,8 @@ class Engine:
                         save_index(index_path, index, key)
                     except OSError as exc:
                         log.info("could not save the embedding index to %s: %s", index_path, exc)
-        return cls(library, matching, checker, analyzer, embedder, index, tuning, pairs)
+        fast = static.try_load() if embedder is not None and (tuning or Tuning()).use_fast else None
+        return cls(library, matching, checker, analyzer, embedder, index, tuning, pairs, fast)
 
     @property
     def semantic(self) -> bool:
@@ -249,10 +275,15 @@ class Engine:
         micro-batches questions that arrive together: ``bot/exts/ask/batcher.py``). Each message
         is read once; one the red-flag rules already decide costs no model run."""
         read = [self._read(t) for t in texts]
+        fast = [self._fast(t, a, rules) for t, (a, rules) in zip(texts, read, strict=True)]
         vectors: dict[str, np.ndarray] = {}
         if self.embedder is not None:
             pending = list(
-                dict.fromkeys(a.corrected_text for a, rules in read if a.corrected and not rules[0])
+                dict.fromkeys(
+                    a.corrected_text
+                    for (a, rules), f in zip(read, fast, strict=True)
+                    if f is None and a.corrected and not rules[0]
+                )
             )
             try:
                 vectors = (
@@ -261,14 +292,16 @@ class Engine:
             except Exception:  # one by one instead (each falls back to keywords on failure)
                 log.exception("batch embedding failed; embedding one by one")
         return [
-            self._decide(t, a, rules, vectors) for t, (a, rules) in zip(texts, read, strict=True)
+            f if f is not None else self._decide(t, a, rules, vectors)
+            for t, (a, rules), f in zip(texts, read, fast, strict=True)
         ]
 
     def answer(self, text: str, *, vectors: Mapping[str, np.ndarray] | None = None) -> Result:
         """The engine's answer to one message (never raises on user input). ``vectors``:
         embeddings already computed, by corrected text (:meth:`answer_many`)."""
         a, rules = self._read(text)
-        return self._decide(text, a, rules, vectors)
+        fast = self._fast(text, a, rules) if vectors is None else None
+        return fast if fast is not None else self._decide(text, a, rules, vectors)
 
     def _read(self, text: str) -> tuple[Analysed, tuple[Flag | None, Reading]]:
         """The analysed message and the red-flag rules' verdict on it (no model yet)."""
@@ -276,6 +309,20 @@ class Engine:
         if not a.corrected:
             return a, (None, ({}, None))
         return a, self.checker.check_rules(a)
+
+    def _fast(self, text: str, a: Analysed, rules: tuple[Flag | None, Reading]) -> Result | None:
+        """The fast path: the answer from the static vectors when it is clear-cut (a clear best
+        unit, or "not covered" by its words) and no red-flag cue wants the model; else None."""
+        if self.fast is None or not a.corrected or rules[0]:
+            return None
+        if self.checker.cued(rules[1]):
+            return None
+        vec = self.fast.embed_known(a.corrected_text)
+        if vec is None:  # a word the table was not fitted on: the model reads it
+            return None
+        fast = self.fast
+        result, sure = self._judge(text, a, lambda x: fast.embed_one(x.corrected_text), vec)
+        return result if sure else None
 
     def _decide(
         self,
@@ -289,20 +336,31 @@ class Engine:
         flag = rules[0]
         if flag is not None:  # by rule: no model run needed
             return Result("urgent", None, 1.0, [], flag=flag)
-        focus_text = question_part(text or "")
-        q = self.analyzer.analyse(focus_text) if focus_text else None
-        if q is not None and not q.corrected:
-            q = None
         vec = vectors.get(a.corrected_text) if vectors else None
         vec = vec if vec is not None else self._embed(a)
         flag = self.checker.check_model(a, rules[1], vec, self._embed)
         if flag is not None:
             return Result("urgent", None, 1.0, [], flag=flag)
+        return self._judge(text, a, self._embed, vec)[0]
 
+    def _judge(
+        self,
+        text: str,
+        a: Analysed,
+        embed: Callable[[Analysed], np.ndarray | None],
+        vec: np.ndarray | None = None,
+    ) -> tuple[Result, bool]:
+        """Not covered, off-topic or the best unit, with vectors from ``embed`` (the model, or
+        the fast path's table; ``vec``: the message's, already made); and whether that is
+        clear-cut (the fast path's test)."""
+        focus_text = question_part(text or "")
+        q = self.analyzer.analyse(focus_text) if focus_text else None
+        if q is not None and not q.corrected:
+            q = None
         index = _index_of(a.stems)
         q_index = _index_of(q.stems) if q is not None else None
-        embed_focus = q is not None and vec is not None and self.tuning.embed_focus
-        q_vec = self._embed(q) if q is not None and embed_focus else None
+        vec = vec if vec is not None else embed(a)
+        q_vec = embed(q) if q is not None and vec is not None and self.tuning.embed_focus else None
         query = self._query_vector(vec, q_vec)
         scores = self.score(a, query, index, focus=q, focus_index=q_index)
         order = np.argsort(-scores.combined, kind="stable")
@@ -317,16 +375,15 @@ class Engine:
             reason = self._not_covered(nc_stems, nc_index)
             if not reason and self.matching.anywhere.hits(a.stems, index):
                 reason = "not_covered"
-            if reason:
-                return Result(
-                    "none", None, _clip(top), self._suggest(scores, order, on_topic), reason=reason
-                )
-        if self.semantic:
-            off = self._offtopic(query, scores, best)
+            if reason:  # by words alone: as sure on either path
+                suggestions = self._suggest(scores, order, on_topic)
+                return Result("none", None, _clip(top), suggestions, reason=reason), True
+        gap = float("inf")
+        if query is not None:
+            off, gap = self._offtopic(query, scores, best)
             if off:
-                return Result(
-                    "none", None, _clip(top), self._suggest(scores, order, on_topic), reason=off
-                )
+                suggestions = self._suggest(scores, order, on_topic)
+                return Result("none", None, _clip(top), suggestions, reason=off), False
             # A message with no walking/back-pain word and no strong phrase must mean something
             # close to a unit on its own (the model), or it is off-topic.
             kw_best = float(scores.phrases[best])
@@ -341,9 +398,8 @@ class Engine:
         else:
             ok = float(scores.phrases[best]) >= t.kw_only_floor or scores.fuzzy[best] > 0
         if not ok:
-            return Result(
-                "none", None, _clip(top), self._suggest(scores, order, on_topic), reason="weak"
-            )
+            suggestions = self._suggest(scores, order, on_topic)
+            return Result("none", None, _clip(top), suggestions, reason="weak"), False
         second = float(scores.combined[int(order[1])]) if len(order) > 1 else 0.0
         rest: list[str] = []
         if top < t.confident or second >= t.close_ratio * top:  # weak, or another is close
@@ -352,7 +408,16 @@ class Engine:
                 for i in order[1 : 1 + t.max_suggestions]
                 if scores.combined[int(i)] >= t.suggestion_ratio * top
             ]
-        return Result("answer", self.unit_ids[best], _clip(top), rest)
+        # clear-cut: a strong best unit well ahead of the runner-up and far from the off-topic
+        # examples; or a little ahead, a little nearer, and the best by its phrases alone too
+        kw = float(scores.phrases[best])
+        by_phrases = int(np.argmax(scores.phrases)) == best and kw >= t.fast_phrases
+        lead = top - second
+        sure = top >= t.fast_top and (
+            (lead >= t.fast_margin and gap >= t.fast_offtopic_gap)
+            or (by_phrases and lead >= t.fast_margin_phrases and gap >= t.fast_gap_phrases)
+        )
+        return Result("answer", self.unit_ids[best], _clip(top), rest), sure
 
     def _query_vector(self, vec: np.ndarray | None, q_vec: np.ndarray | None) -> np.ndarray | None:
         """The vector the index is compared with: the question sentence(s) weighed above the
@@ -362,22 +427,23 @@ class Engine:
         w = self.tuning.story_weight
         return (1.0 - w) * q_vec + w * vec
 
-    def _offtopic(self, query: np.ndarray | None, scores: Scores, best: int) -> str:
-        """ "off_topic"/"treatment" when an off-topic example is nearer than any unit, else ""."""
-        if query is None or self.index is None or not len(self.offtopic):
-            return ""
+    def _offtopic(self, query: np.ndarray, scores: Scores, best: int) -> tuple[str, float]:
+        """ "off_topic"/"treatment" when an off-topic example is nearer than any unit, else "";
+        and how much nearer the best unit is than the nearest example (the fast path's guard)."""
+        if self.index is None or not len(self.offtopic):
+            return "", float("inf")
         t = self.tuning
         sims = self.index.offtopic_vectors @ query
         k = int(np.argmax(sims))
+        near, sem = float(sims[k]), float(scores.semantic[best])
         if (
             float(scores.fuzzy[best]) >= 0.9
             or float(scores.phrases[best]) >= t.offtopic_phrase_guard
         ):
-            return ""
-        near = float(sims[k])
-        if near >= t.offtopic_min and near > float(scores.semantic[best]) + t.offtopic_margin:
-            return "treatment" if self._offtopic_treatment[k] else "off_topic"
-        return ""
+            return "", sem - near
+        if near >= t.offtopic_min and near > sem + t.offtopic_margin:
+            return ("treatment" if self._offtopic_treatment[k] else "off_topic"), sem - near
+        return "", sem - near
 
     def _suggest(self, scores: Scores, order: np.ndarray, on_topic: bool) -> list[str]:
         if not on_topic:
@@ -474,41 +540,10 @@ class Engine:
         return fz
 
     # -- /guide autocomplete -----------------------------------------------------------------
-    def _build_topic_choices(self) -> list[tuple[str, int]]:
-        out: list[tuple[str, int]] = []
-        for i, u in enumerate(self.library.units.values()):
-            for name in (u.id, u.id.replace("_", " "), u.title, *u.aliases):
-                out.append((name.casefold(), i))
-        return out
-
     def topics(self, partial: str, limit: int = 25) -> list[Unit]:
-        """Units whose id, title or alias fuzzily matches ``partial`` (best first).
-
-        An empty ``partial`` gives every unit in guide order.
-        """
-        units = list(self.library.units.values())
-        q = " ".join((partial or "").casefold().split())[:100]
-        if not q:
-            return units[:limit]
-        best: dict[int, float] = {}
-        for name, i in self._topic_choices:
-            if name.startswith(q):
-                s = 200.0 - len(name) / 10
-            elif q in name:
-                s = 150.0 - len(name) / 10
-            else:
-                continue
-            if s > best.get(i, -1.0):
-                best[i] = s
-        # typos and partial words, scored in C by rapidfuzz
-        for _, score, k in process.extract(
-            q, self._topic_names, scorer=fuzz.WRatio, score_cutoff=70, limit=None
-        ):
-            i = self._topic_choices[k][1]
-            if score > best.get(i, -1.0):
-                best[i] = float(score)
-        ranked = sorted(best, key=lambda i: (-best[i], i))
-        return [units[i] for i in ranked[:limit]]
+        """Units whose id, title or alias fuzzily matches ``partial`` (best first); an empty
+        ``partial`` gives every unit in guide order (:class:`knowledge.topics.TopicFinder`)."""
+        return self._topics.find(partial, limit)
 
     # -- debugging ---------------------------------------------------------------------------
     def explain(self, text: str) -> dict[str, Any]:
@@ -538,38 +573,6 @@ class Engine:
 
 def _clip(x: float) -> float:
     return float(min(1.0, max(0.0, x)))
-
-
-def _main(argv: Sequence[str] | None = None) -> int:
-    """``python -m knowledge.engine --rebuild-index`` writes a fresh index; else explain Qs."""
-    import argparse
-
-    p = argparse.ArgumentParser(prog="python -m knowledge.engine")
-    p.add_argument("--rebuild-index", action="store_true")
-    p.add_argument("question", nargs="*")
-    args = p.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if args.rebuild_index:
-        library = default_library()
-        embedder = emb.Embedder.load()
-        matching = MatchingData(library, load_matching())
-        checker = RedFlagChecker(load_redflags())
-        offtopic = offtopic_texts(load_offtopic())
-        index, key = build_index(embedder, matching, checker, list(library.units), offtopic)
-        save_index(INDEX_PATH, index, key)
-        print(
-            f"wrote {INDEX_PATH} ({len(index.vectors)} + {len(index.redflag_vectors)} + "
-            f"{len(index.offtopic_vectors)} vectors)"
-        )
-        return 0
-    engine = Engine.load()
-    for q in args.question:
-        print(json.dumps(engine.explain(q), indent=1))
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(_main())
 
 
 __all__ = [

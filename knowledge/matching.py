@@ -203,7 +203,7 @@ def _all_texts(
 
 
 def build_index(
-    embedder: emb.Embedder,
+    embedder: emb.TextEmbedder,
     matching: MatchingData,
     checker: RedFlagChecker,
     unit_ids: list[str],

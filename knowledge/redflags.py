@@ -329,6 +329,11 @@ class RedFlagChecker:
                     flag = self._model(alt_found, alt_vector)
         return flag
 
+    def cued(self, read: Reading) -> bool:
+        """Whether :meth:`check_model` would consult the model for this reading (a group's cue
+        is in it): the engine's fast path leaves such messages to the model."""
+        return any(self._cued(g, f) for f in read if f for g in self.groups)
+
     @staticmethod
     def _cued(group: ModelGroup, found: dict[str, list[Span]]) -> bool:
         return any(found.get(c) for c in group.cue) and (

@@ -226,7 +226,7 @@ def test_shipped_index_is_fresh(engine: Engine) -> None:
     texts = _all_texts(engine.matching, engine.checker, engine.offtopic)
     key = index_key(engine.embedder.model_id, texts)
     assert read_index(INDEX_PATH, key) is not None, (
-        "knowledge/model/index.npz is stale: run .venv/bin/python -m knowledge.engine --rebuild-index"
+        "knowledge/model/index.npz is stale: run .venv/bin/python -m knowledge.indexcli --rebuild-index"
     )
 
 

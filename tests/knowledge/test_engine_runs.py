@@ -1,5 +1,6 @@
-"""What the engine runs per message: model runs (one per message, none when a red-flag rule
-decides) and the phrase look-up by first word (the same results as a scan of every phrase)."""
+"""What the engine runs per message: model runs (at most one per message: none when a red-flag
+rule decides or the fast path is sure) and the phrase look-up by first word (the same results as a
+scan of every phrase)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,17 @@ def counting(engine: Engine) -> Any:
         engine.embedder = real
 
 
+@pytest.fixture
+def model_only(engine: Engine) -> Any:
+    """The engine with its fast path off: every message the rules leave goes to the model."""
+    fast = engine.fast
+    engine.fast = None
+    try:
+        yield engine
+    finally:
+        engine.fast = fast
+
+
 def _messages() -> list[str]:
     rows = [json.loads(x) for x in (DATA / "dev.jsonl").read_text().splitlines() if x.strip()]
     rows += [
@@ -66,7 +78,10 @@ URGENT_BY_RULE = "my legs are numb and I cannot control my bladder"
 STORY = "I'm 40 and I walk about 20 minutes a day. how fast should I walk?"
 
 
-def test_a_batch_runs_the_model_once_for_all_its_messages(engine: Engine, counting: Any) -> None:
+def test_a_batch_runs_the_model_once_for_all_its_messages(
+    model_only: Engine, counting: Any
+) -> None:
+    engine = model_only
     questions = [STORY, "what shoes should I wear?", "how fast should I walk?", STORY]
     engine.answer_many(questions)
     assert len(counting.runs) == 1
@@ -76,7 +91,8 @@ def test_a_batch_runs_the_model_once_for_all_its_messages(engine: Engine, counti
     )
 
 
-def test_a_red_flag_found_by_rule_costs_no_model_run(engine: Engine, counting: Any) -> None:
+def test_a_red_flag_found_by_rule_costs_no_model_run(model_only: Engine, counting: Any) -> None:
+    engine = model_only
     assert engine.checker.check_rules(engine.analyzer.analyse(URGENT_BY_RULE))[0] is not None
     r = engine.answer(URGENT_BY_RULE)
     assert r.kind == "urgent"
@@ -96,6 +112,61 @@ def test_the_model_check_still_runs_when_no_rule_fires(engine: Engine, counting:
     assert many[0].kind == "urgent"
     assert many[0].flag is not None and many[0].flag.rule.startswith("model:")
     assert len(counting.runs) == 1
+
+
+CLEAR_CUT = "how many steps per minute should I aim for?"
+#: no rule fires, but "fever" is a cue of the model's red-flag check
+CUED = "I have had a bit of a fever this week, is walking still ok?"
+
+
+def test_a_clear_cut_question_costs_no_model_run(engine: Engine, counting: Any) -> None:
+    r = engine.answer(CLEAR_CUT)
+    assert (r.kind, r.id) == ("answer", "cadence")
+    assert counting.runs == []
+
+
+def test_a_batch_sends_only_what_the_fast_path_left_to_the_model(
+    engine: Engine, counting: Any
+) -> None:
+    many = engine.answer_many([CLEAR_CUT, CUED, URGENT_BY_RULE])
+    assert [m.kind for m in many][::2] == ["answer", "urgent"]
+    assert counting.runs == [[engine.analyzer.analyse(CUED).corrected_text]]
+
+
+def test_a_red_flag_cue_always_goes_to_the_model(engine: Engine, counting: Any) -> None:
+    a = engine.analyzer.analyse(CUED)
+    flag, read = engine.checker.check_rules(a)
+    assert flag is None and engine.checker.cued(read)
+    engine.answer(CUED)
+    assert len(counting.runs) == 1
+
+
+def test_the_fast_path_answers_as_the_model_would(engine: Engine) -> None:
+    """Over the project's own sets: the same kind and unit as the model alone for all but a
+    handful, never a different red-flag verdict, and most questions without a model run."""
+    fast = engine.fast
+    assert fast is not None, "the static table must ship with the model"
+    differ, decided = [], 0
+    for text in _all_own_messages():
+        a, rules = engine._read(text)
+        quick = engine._fast(text, a, rules)
+        slow = engine._decide(text, a, rules, None)
+        if quick is None:
+            continue
+        decided += 1
+        assert (quick.kind == "urgent") == (slow.kind == "urgent"), text
+        if (quick.kind, quick.id) != (slow.kind, slow.id):
+            differ.append(text)
+    assert decided >= 150
+    assert len(differ) <= 0.01 * decided, differ
+
+
+def _all_own_messages() -> list[str]:
+    out = []
+    for path in sorted(DATA.glob("*.jsonl")):
+        rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+        out += [str(r["q"]) for r in rows if "q" in r]
+    return out
 
 
 def _scan_phrase_scores(engine: Engine, stems: Sequence[str]) -> np.ndarray:
