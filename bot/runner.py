@@ -15,12 +15,14 @@ import argparse
 import asyncio
 import base64
 import binascii
+import gc
 import logging
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import aiohttp
 import discord
@@ -88,10 +90,40 @@ def run_main(args: argparse.Namespace) -> int:
             )
             return 1
     try:
-        code = asyncio.run(_run(settings, token))
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            code = runner.run(_run(settings, token))
     finally:
         metrics.stop()
     return _exit_when_threads_linger(code)
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when it is installed (it costs the bot less CPU per interaction:
+    see README, Dependencies), else None: asyncio's own. ``WALKWELL_ASYNCIO_LOOP=asyncio``
+    keeps asyncio's even with uvloop installed."""
+    if os.environ.get("WALKWELL_ASYNCIO_LOOP", "").strip().lower() == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+#: Young-generation collections come every this many new objects (Python's default is 700);
+#: an interaction makes a few thousand, nearly all freed by reference counting at once.
+GC_THRESHOLDS = (10_000, 20, 20)
+
+
+async def settle_memory(bot: WalkWell) -> None:
+    """Once the bot is first ready: what is loaded by then (the guide, the engine, modules,
+    discord.py's caches) lives as long as the process, so the garbage collector stops walking
+    it (``gc.freeze``) and collects the young generation less often. Under load a full
+    collection otherwise walked every object of the process every few seconds."""
+    await bot.wait_until_ready()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    log.debug("gc: %d objects frozen", gc.get_freeze_count())
 
 
 #: How long a thread left running after shutdown may take to finish before the process exits anyway.
@@ -151,9 +183,11 @@ async def _run(settings: Settings, token: str) -> int:
     if metrics.active() is not None:
         bot.add_listener(_count_interaction, "on_interaction")
     async with bot:
+        settling = asyncio.create_task(settle_memory(bot), name="walkwell-settle-memory")
         running = asyncio.create_task(bot.start(token), name="walkwell-bot")
         stopping = asyncio.create_task(stop.wait(), name="walkwell-stop")
         await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        settling.cancel()  # never ready: nothing to settle
         if stopping.done():
             await bot.close()
             try:

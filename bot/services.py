@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from schedules.reminders.engine import ReminderEngine, WeekPlanner
     from schedules.reminders.service import ReminderService
     from schedules.settings import DatabaseSettings, ReminderSettings
+    from schedules.store.batch import Batcher
     from schedules.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class Services:
     planner: WeekPlanner | None = None
     #: Sweeps due reminders and sends them (None without a sender: nothing is sent).
     engine: ReminderEngine | None = None
+    #: The questions behind answers, written together (:meth:`answer_writer`).
+    _answers: Batcher[dict[str, Any], None] | None = field(default=None, repr=False)
 
     @classmethod
     def off(cls) -> Services:
@@ -63,6 +66,23 @@ class Services:
         if self.db is None:
             raise StorageOff
         return self.db
+
+    def answer_writer(self) -> Batcher[dict[str, Any], None]:
+        """Keeps the questions behind answers (``answers`` rows, from
+        :func:`schedules.feedback.store.answer_row`): the rows submitted while a write is under
+        way go together in the next one (group commit), so under load one transaction serves
+        many answers. :class:`StorageOff` without storage; :meth:`close` waits for them."""
+        db = self.database()
+        if self._answers is None:
+            from schedules.feedback import store
+            from schedules.store.batch import Batcher
+
+            async def write(rows: list[dict[str, Any]]) -> list[None]:
+                await store.remember_answers(db, rows)
+                return [None] * len(rows)
+
+            self._answers = Batcher(write, name="walkwell-remember-answers")
+        return self._answers
 
     def reminder_service(self) -> ReminderService:
         """The reminder service; :class:`StorageOff` without storage."""
@@ -125,6 +145,9 @@ class Services:
     async def close(self) -> None:
         """Stop the engine and close the database; the services are off afterwards."""
         await self.stop()
+        if self._answers is not None:  # the answers' questions still being written land first
+            answers, self._answers = self._answers, None
+            await answers.drain()
         if self.db is not None:
             db, self.db, self.reminders = self.db, None, None
             await db.close()

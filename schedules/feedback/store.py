@@ -58,7 +58,9 @@ __all__ = [
     "prune_unanswered",
     "record_unanswered",
     "record_vote",
+    "answer_row",
     "remember_answer",
+    "remember_answers",
     "report_rows",
 ]
 
@@ -95,6 +97,44 @@ def _rowcount(result: Any) -> int:
 # -- answers ------------------------------------------------------------------------------------
 
 
+def answer_row(
+    answer_id: int,
+    unit_id: str,
+    question: str,
+    *,
+    now: datetime,
+    user_id: int | None = None,
+) -> dict[str, Any] | None:
+    """The ``answers`` row that keeps the question an answer was given for; None when the
+    question is blank. Bad input raises :class:`~schedules.errors.InputError`."""
+    answer_id = _snowflake(answer_id, "answer")
+    uid = None if user_id is None else _user_id(user_id)
+    text = normalise_question(question) if isinstance(question, str) else ""
+    if not text:
+        return None
+    return {
+        "answer_id": answer_id,
+        "user_id": uid,
+        "unit_id": str(unit_id)[:32],
+        "question": text,
+        "created_at": aware(now).astimezone(UTC),
+    }
+
+
+async def remember_answers(db: Database, rows: list[dict[str, Any]]) -> None:
+    """Keep many answers' rows (from :func:`answer_row`) in one transaction. An ``answer_id``
+    already kept, or given twice, keeps its first row."""
+    if not rows:
+        return
+    async with db.begin() as conn:
+        await conn.execute(
+            dialect_insert(conn, answers_table).on_conflict_do_nothing(
+                index_elements=["answer_id"]
+            ),
+            rows,
+        )
+
+
 async def remember_answer(
     db: Database,
     answer_id: int,
@@ -108,23 +148,10 @@ async def remember_answer(
 
     Remembering the same ``answer_id`` again keeps the first row.
     """
-    answer_id = _snowflake(answer_id, "answer")
-    uid = None if user_id is None else _user_id(user_id)
-    text = normalise_question(question) if isinstance(question, str) else ""
-    if not text:
+    row = answer_row(answer_id, unit_id, question, now=now, user_id=user_id)
+    if row is None:
         return False
-    async with db.begin() as conn:
-        await conn.execute(
-            dialect_insert(conn, answers_table)
-            .values(
-                answer_id=answer_id,
-                user_id=uid,
-                unit_id=str(unit_id)[:32],
-                question=text,
-                created_at=aware(now).astimezone(UTC),
-            )
-            .on_conflict_do_nothing(index_elements=["answer_id"])
-        )
+    await remember_answers(db, [row])
     return True
 
 

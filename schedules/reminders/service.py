@@ -42,6 +42,7 @@ from schedules.reminders.delivery import Where
 from schedules.reminders.engine.jobs import Clock, utc_now
 from schedules.reminders.timecalc import format_local_time, get_zone, next_due, parse_local_time
 from schedules.reminders.zones import resolve_timezone
+from schedules.store.batch import Batcher
 from schedules.store.db import Database
 from schedules.store.schema import (
     deliveries_table,
@@ -118,6 +119,8 @@ class ReminderService:
         self.plan = plan or ProgressionPlan()
         self.clock: Clock = clock or utc_now
         self.engine = engine
+        #: the reads of :meth:`pop_pause_notice`, for the commands that finish together
+        self._notices: Batcher[int, bool] | None = None
 
     def _now(self, now: datetime | None) -> datetime:
         return _aware(now) if now is not None else self.clock()
@@ -289,15 +292,9 @@ class ReminderService:
         Called after every command: a cheap read first, and the write (one small UPDATE) only
         when there is something to tell, so commands never queue for the write lock."""
         user_id = _user_id(user_id)
-        async with self.db.read() as conn:
-            pending = (
-                await conn.execute(
-                    select(subs.c.user_id).where(
-                        subs.c.user_id == user_id, subs.c.pause_notice.is_(True)
-                    )
-                )
-            ).first()
-        if pending is None:
+        if self._notices is None:
+            self._notices = Batcher(self._notices_pending, name="walkwell-pause-notices")
+        if not await self._notices.submit(user_id):
             return None
         async with self.db.begin() as conn:
             row = (
@@ -311,6 +308,21 @@ class ReminderService:
         if row is None or row.paused_reason is None:
             return None
         return str(row.paused_reason)
+
+    async def _notices_pending(self, user_ids: list[int]) -> list[bool]:
+        """Which of ``user_ids`` have a pause notice waiting: one read for all the commands that
+        finished together (:class:`~schedules.store.batch.Batcher`)."""
+        async with self.db.read() as conn:
+            found = set(
+                (
+                    await conn.execute(
+                        select(subs.c.user_id).where(
+                            subs.c.user_id.in_(set(user_ids)), subs.c.pause_notice.is_(True)
+                        )
+                    )
+                ).scalars()
+            )
+        return [user_id in found for user_id in user_ids]
 
     # -- the reminder's buttons -------------------------------------------------------------------
 

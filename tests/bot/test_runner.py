@@ -189,3 +189,41 @@ def test_a_thread_left_running_after_shutdown_does_not_keep_the_process_alive() 
     assert proc.returncode == 3, proc.stderr
     assert "stuck-db-worker" in proc.stderr
     assert "not reached" not in proc.stdout
+
+
+def test_the_event_loop_is_uvloop_when_installed_and_asyncio_on_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    monkeypatch.delenv("WALKWELL_ASYNCIO_LOOP", raising=False)
+    factory = runner.event_loop_factory()
+    if importlib.util.find_spec("uvloop") is None:
+        assert factory is None  # asyncio's own loop: uvloop is optional
+    else:
+        assert factory is not None
+        loop = factory()
+        try:
+            assert type(loop).__module__.startswith("uvloop")
+        finally:
+            loop.close()
+    monkeypatch.setenv("WALKWELL_ASYNCIO_LOOP", "asyncio")
+    assert runner.event_loop_factory() is None
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # not installed: asyncio's, no error
+    monkeypatch.delenv("WALKWELL_ASYNCIO_LOOP")
+    assert runner.event_loop_factory() is None
+
+
+async def test_memory_settles_once_the_bot_is_ready(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    calls: list[object] = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(gc, "set_threshold", lambda *t: calls.append(t))
+
+    class Bot:
+        async def wait_until_ready(self) -> None:
+            calls.append("ready")
+
+    await runner.settle_memory(Bot())  # type: ignore[arg-type]
+    assert calls == ["ready", "freeze", runner.GC_THRESHOLDS]

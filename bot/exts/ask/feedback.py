@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Answers whose question is still being written, by answer key.
-pending_answers: dict[int, asyncio.Task[None]] = {}
+pending_answers: dict[int, asyncio.Future[None]] = {}
 
 
 async def send_then_record(
@@ -51,26 +51,34 @@ async def send_then_record(
 
 def remember_question(
     services: Services, key: int, unit_id: str, question: str, user_id: int | None
-) -> asyncio.Task[None] | None:
+) -> Awaitable[None] | None:
     """Start keeping the question behind an answer (for its votes). Call it before sending the
-    answer and await the task after. None without storage."""
-    db = services.db
-    if db is None:
+    answer and await the result after. None without storage.
+
+    The row joins the others being written at the same moment (``services.answer_writer()``, a
+    group commit): under load one transaction keeps many answers' questions."""
+    if services.db is None:
         return None
-    from schedules.feedback.store import remember_answer
+    from schedules.feedback.store import answer_row
 
-    async def write() -> None:
-        try:
-            await remember_answer(
-                db, key, unit_id, question, now=datetime.now(UTC), user_id=user_id
-            )
-        except Exception as exc:  # the answer matters more than its feedback context
-            _quietly(exc, "could not remember the question of answer %s", key)
+    try:
+        row = answer_row(key, unit_id, question, now=datetime.now(UTC), user_id=user_id)
+    except Exception as exc:  # the answer matters more than its feedback context
+        _quietly(exc, "could not remember the question of answer %s", key)
+        return None
+    if row is None:
+        return None
+    written = services.answer_writer().submit(row)
+    pending_answers[key] = written
+    written.add_done_callback(lambda _: pending_answers.pop(key, None))
+    return _written(written, key)
 
-    task = asyncio.create_task(write(), name=f"walkwell-remember-{key}")
-    pending_answers[key] = task
-    task.add_done_callback(lambda _: pending_answers.pop(key, None))
-    return task
+
+async def _written(written: asyncio.Future[None], key: int) -> None:
+    try:
+        await written
+    except Exception as exc:  # the answer matters more than its feedback context
+        _quietly(exc, "could not remember the question of answer %s", key)
 
 
 async def record_unanswered(services: Services, question: str, user_id: int | None) -> None:

@@ -106,3 +106,23 @@ async def test_report_streams_on_postgres(pg: Database) -> None:
         await record_unanswered(pg, f"question {i % 3}", now=NOW, user_id=USER + i)
     report = await content_report(pg, now=NOW)
     assert report.unanswered_people == 2500 + 3
+
+
+async def test_many_answers_are_kept_in_one_write_and_the_first_row_wins(db: Database) -> None:
+    from schedules.feedback.store import answer_context, answer_row, remember_answers
+
+    rows = [
+        answer_row(101, "posture", "How should I stand?", now=NOW, user_id=USER),
+        answer_row(102, "cadence", "how fast", now=NOW, user_id=OTHER),
+        answer_row(101, "footwear", "a second row for 101", now=NOW, user_id=USER),
+    ]
+    assert answer_row(103, "posture", "   ", now=NOW) is None  # blank: nothing to keep
+    await remember_answers(db, [r for r in rows if r is not None])
+    first = await answer_context(db, 101)
+    assert first is not None and (first.unit_id, first.user_id) == ("posture", USER)
+    second = await answer_context(db, 102)
+    assert second is not None and second.unit_id == "cadence"
+    # the one-row form is the same write
+    assert await remember_answer(db, 101, "walking", "again", now=NOW) is True
+    again = await answer_context(db, 101)
+    assert again is not None and again.unit_id == "posture"

@@ -5,6 +5,7 @@ No sleeping: every sweep gets its instant explicitly.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -186,3 +187,21 @@ async def test_a_user_who_stops_while_claimed_is_not_sent(db: Database) -> None:
     assert report.sent == 1 and report.skipped == 1
     (row,) = await delivery_rows(db, stopped[0])
     assert row.status == "skipped"
+
+
+async def test_pause_notices_asked_together_are_read_together_and_told_once(
+    db: Database,
+) -> None:
+    """After every command: the commands that finish together share one read."""
+    sender = RecordingSender(lambda item: SendOutcome.blocked_dm())
+    engine, service, _ = make(db, sender)
+    await service.subscribe(1, "07:30", "Europe/Berlin", now=utc(2026, 7, 1, 4, 0))
+    await service.subscribe(2, "07:30", "Europe/Berlin", now=utc(2026, 7, 1, 4, 0))
+    await engine.sweep(utc(2026, 7, 1, 5, 30, 5))  # both paused: DMs blocked
+    users = [1, 2, 3, 1, 2]  # 3 has no reminders; 1 and 2 ask twice at once
+    notices = await asyncio.gather(*(service.pop_pause_notice(u) for u in users))
+    assert sorted(n for n in notices if n) == ["dms_blocked", "dms_blocked"]  # once each
+    assert [n for u, n in zip(users, notices, strict=True) if u == 3] == [None]
+    assert service._notices is not None and sum(service._notices.runs) == len(users)
+    assert len(service._notices.runs) < len(users)
+    assert await service.pop_pause_notice(1) is None

@@ -95,7 +95,7 @@ async def test_the_answer_is_sent_before_anything_is_written(
         order.append("write" if interaction.response.send_message.await_count else "write-first")
         return True
 
-    monkeypatch.setattr(schedules.feedback.store, "remember_answer", sent_first)
+    monkeypatch.setattr(schedules.feedback.store, "remember_answers", sent_first)
     monkeypatch.setattr(schedules.feedback.store, "record_unanswered", sent_first)
     cog = Ask(bot)
     await cog.ask.callback(cog, interaction, question=question)
